@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../port/clock.ts';
+import { openSqlite } from '../sqlite/db.ts';
+import { queueContract, queueCrashContract } from './queue.contract.ts';
+import { defaultBackoffSeconds, SqliteQueue } from './sqlite.ts';
+
+// a deterministic backoff, so the contract can assert exact visibility times
+const backoffSeconds = (n: number) => 10 * 2 ** (n - 1);
+
+queueContract('SqliteQueue (in-memory SQLite, FakeClock)', () => {
+  const db = openSqlite(':memory:');
+  const clock = new FakeClock();
+  return { queue: new SqliteQueue(db, { clock, backoffSeconds }), clock, close: () => db.close() };
+});
+
+queueCrashContract('SqliteQueue (SQLite file, real child process)', (path) => {
+  const db = openSqlite(path);
+  const clock = new FakeClock();
+  return { queue: new SqliteQueue(db, { clock, backoffSeconds }), clock, close: () => db.close() };
+});
+
+describe('SqliteQueue specifics', () => {
+  it('backs off exponentially with jitter by default, capped at 15 minutes', () => {
+    for (let i = 0; i < 200; i++) {
+      const first = defaultBackoffSeconds(1);
+      const third = defaultBackoffSeconds(3);
+      const capped = defaultBackoffSeconds(30);
+      expect(first).toBeGreaterThanOrEqual(5);
+      expect(first).toBeLessThanOrEqual(10);
+      expect(third).toBeGreaterThanOrEqual(20);
+      expect(third).toBeLessThanOrEqual(40);
+      expect(capped).toBeGreaterThanOrEqual(450);
+      expect(capped).toBeLessThanOrEqual(900);
+    }
+    const samples = new Set(Array.from({ length: 50 }, () => defaultBackoffSeconds(4)));
+    expect(samples.size).toBeGreaterThan(1);
+  });
+
+  it('shares the file with other tables: only q_-prefixed tables of its own', () => {
+    const db = openSqlite(':memory:');
+    new SqliteQueue(db);
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+      .all();
+    expect(tables.map((t) => String(t.name)).every((n) => n.startsWith('q_'))).toBe(true);
+    db.close();
+  });
+
+  it('uses the constructor defaults when poll is given no options', async () => {
+    const db = openSqlite(':memory:');
+    const clock = new FakeClock();
+    const queue = new SqliteQueue(db, { clock, defaults: { batchSize: 1, visibilityTimeoutSeconds: 5 } });
+    await queue.send('jobs', 1);
+    await queue.send('jobs', 2);
+    let size = 0;
+    // the handler never settles: the poll stays open, as in a crashed worker
+    void queue.poll('jobs', (ms) => {
+      size = ms.length;
+      return new Promise(() => {});
+    });
+    expect(size).toBe(1);
+    clock.advance(5_000);
+    expect(await queue.poll('jobs', async () => ({ batchItemFailures: [] }), { batchSize: 10 })).toBe(2);
+    db.close();
+  });
+
+  it('tells an idle consumer when the next delayed message becomes visible', async () => {
+    const db = openSqlite(':memory:');
+    const clock = new FakeClock();
+    const queue = new SqliteQueue(db, { clock });
+    expect(await queue.nextVisibleAt('jobs')).toBeUndefined();
+    await queue.send('jobs', 1, { delaySeconds: 30 });
+    expect(await queue.nextVisibleAt('jobs')).toBe(clock.now() + 30_000);
+    db.close();
+  });
+});
