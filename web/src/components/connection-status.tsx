@@ -1,0 +1,99 @@
+import RefreshCw from 'lucide-solid/icons/refresh-cw';
+import WifiOff from 'lucide-solid/icons/wifi-off';
+import { createEffect, createSignal, Match, onCleanup, Show, Switch } from 'solid-js';
+import { realtime, type WsStatus } from '../lib/ws.ts';
+
+const labels: Record<WsStatus, string> = {
+  connecting: 'Connecting',
+  live: 'Live',
+  reconnecting: 'Reconnecting',
+  offline: 'Offline',
+};
+
+/** The compact pill in the header: always visible, colour plus a word (never colour alone). */
+export function ConnectionPill() {
+  return (
+    <span
+      data-testid="ws-status"
+      data-status={realtime.status()}
+      title={`Live updates: ${labels[realtime.status()].toLowerCase()}`}
+      class="inline-flex items-center gap-2 rounded-full border border-line bg-surface px-3 py-1 text-xs font-medium text-fg"
+    >
+      <span class="relative flex size-2" aria-hidden="true">
+        <Show when={realtime.status() === 'live'}>
+          <span class="absolute inline-flex size-full animate-ping rounded-full bg-ok opacity-60" />
+        </Show>
+        <span
+          classList={{
+            'relative inline-flex size-2 rounded-full': true,
+            'bg-ok': realtime.status() === 'live',
+            'bg-warn': realtime.status() === 'connecting' || realtime.status() === 'reconnecting',
+            'bg-bad': realtime.status() === 'offline',
+          }}
+        />
+      </span>
+      <span class="sr-only">Live updates: </span>
+      {labels[realtime.status()]}
+    </span>
+  );
+}
+
+function useSecondsUntil(at: () => number | null) {
+  const [now, setNow] = createSignal(Date.now());
+  const timer = setInterval(() => setNow(Date.now()), 1000);
+  onCleanup(() => clearInterval(timer));
+  return () => {
+    const t = at();
+    return t === null ? null : Math.max(0, Math.ceil((t - now()) / 1000));
+  };
+}
+
+/**
+ * The banner that makes a lost connection impossible to miss. It waits a moment before appearing
+ * so a routine reconnect (server restart, network hand-over) does not flash it.
+ */
+export function ConnectionBanner() {
+  const [shown, setShown] = createSignal(false);
+  const seconds = useSecondsUntil(realtime.nextRetryAt);
+  let delay: ReturnType<typeof setTimeout> | undefined;
+
+  createEffect(() => {
+    const s = realtime.status();
+    clearTimeout(delay);
+    if (s === 'live' || s === 'connecting') setShown(false);
+    else if (s === 'offline') setShown(true);
+    else delay = setTimeout(() => setShown(true), 1500);
+  });
+  onCleanup(() => clearTimeout(delay));
+
+  return (
+    <Show when={shown()}>
+      <div
+        role="status"
+        data-testid="ws-banner"
+        class="flex flex-wrap items-center gap-x-3 gap-y-1 border-b border-line bg-warn-soft px-4 py-2 text-sm text-fg md:px-8"
+      >
+        <WifiOff size={16} class="shrink-0 text-warn" aria-hidden="true" />
+        <Switch>
+          <Match when={realtime.status() === 'offline'}>
+            <span>You are offline. Live updates resume when the connection returns.</span>
+          </Match>
+          <Match when={realtime.status() === 'reconnecting'}>
+            <span>
+              Live updates interrupted — reconnecting
+              <Show when={seconds() !== null && seconds()! > 0}> in {seconds()} s</Show>…
+            </span>
+          </Match>
+        </Switch>
+        <button
+          type="button"
+          onClick={() => realtime.retryNow()}
+          class="ml-auto inline-flex items-center gap-1.5 rounded-md px-2 py-1 font-medium text-fg underline-offset-4 hover:underline"
+        >
+          <RefreshCw size={14} aria-hidden="true" />
+          Retry now
+        </button>
+      </div>
+    </Show>
+  );
+}

@@ -1,0 +1,136 @@
+import { A, useLocation } from '@solidjs/router';
+import { createEffect, For, on, onCleanup, onMount, type ParentProps } from 'solid-js';
+import { ToastRegion } from '../lib/toast.tsx';
+import { realtime } from '../lib/ws.ts';
+import { navItems, primaryNavItems } from '../nav.ts';
+import { Brand } from './brand.tsx';
+import { ConnectionBanner, ConnectionPill } from './connection-status.tsx';
+import { ThemeSwitch } from './theme-switch.tsx';
+
+function SideNav() {
+  return (
+    <aside class="fixed inset-y-0 left-0 z-40 hidden w-64 flex-col border-r border-line bg-surface md:flex">
+      <A href="/" class="flex h-16 items-center px-5" aria-label="MediaNest home">
+        <Brand />
+      </A>
+      <nav aria-label="Main" class="flex-1 overflow-y-auto px-3 py-4">
+        <ul class="space-y-1">
+          <For each={navItems}>
+            {(item) => (
+              <li>
+                <A
+                  href={item.href}
+                  end={item.end}
+                  class="group flex items-center gap-3 rounded-lg px-3 py-2.5 text-sm font-medium text-muted transition-colors hover:bg-raised hover:text-fg"
+                  activeClass="!bg-accent-soft !text-fg"
+                >
+                  <item.icon
+                    size={18}
+                    aria-hidden="true"
+                    class="shrink-0 group-aria-[current=page]:text-accent"
+                  />
+                  {item.label}
+                </A>
+              </li>
+            )}
+          </For>
+        </ul>
+      </nav>
+      <div class="flex items-center justify-between border-t border-line px-5 py-3 text-xs text-muted">
+        <span>Theme</span>
+        <ThemeSwitch />
+      </div>
+    </aside>
+  );
+}
+
+function BottomNav() {
+  return (
+    <nav
+      aria-label="Main (phone)"
+      data-testid="bottom-nav"
+      class="fixed inset-x-0 bottom-0 z-40 border-t border-line bg-surface/95 pb-[env(safe-area-inset-bottom)] backdrop-blur md:hidden"
+    >
+      <ul class="mx-auto flex max-w-md justify-around">
+        <For each={primaryNavItems()}>
+          {(item) => (
+            <li class="flex-1">
+              <A
+                href={item.href}
+                end={item.end}
+                class="group flex flex-col items-center gap-1 px-2 pt-2.5 pb-2 text-[11px] font-medium text-muted"
+                activeClass="!text-fg"
+              >
+                <span class="flex h-7 w-14 items-center justify-center rounded-full transition-colors group-aria-[current=page]:bg-accent-soft">
+                  <item.icon size={20} aria-hidden="true" class="group-aria-[current=page]:text-accent" />
+                </span>
+                {item.label}
+              </A>
+            </li>
+          )}
+        </For>
+      </ul>
+    </nav>
+  );
+}
+
+/** Layout for every page: skip link, side or bottom navigation, header, connection banner, toasts. */
+export function Shell(props: ParentProps) {
+  const location = useLocation();
+  let main: HTMLElement | undefined;
+  const currentLabel = () => {
+    const path = location.pathname;
+    const hit = navItems.find((item) => (item.end ? path === item.href : path.startsWith(item.href)));
+    return hit?.label ?? '';
+  };
+
+  onMount(() => realtime.start());
+  onCleanup(() => realtime.stop());
+
+  // After a client-side navigation, move focus to the new page so keyboard and screen reader users
+  // start at its top instead of on the link they left behind.
+  createEffect(
+    on(
+      () => location.pathname,
+      () => main?.focus({ preventScroll: true }),
+      { defer: true },
+    ),
+  );
+
+  return (
+    <>
+      <a
+        href="#main"
+        class="sr-only focus:not-sr-only focus:fixed focus:top-3 focus:left-3 focus:z-50 focus:rounded-lg focus:bg-accent focus:px-4 focus:py-2 focus:text-sm focus:font-semibold focus:text-accent-fg"
+      >
+        Skip to content
+      </a>
+      <SideNav />
+      <div class="flex min-h-dvh flex-col md:pl-64">
+        <header class="sticky top-0 z-30 flex h-16 items-center gap-3 border-b border-line bg-canvas/85 px-4 backdrop-blur md:px-8">
+          <A href="/" class="md:hidden" aria-label="MediaNest home">
+            <Brand />
+          </A>
+          <p class="hidden text-sm font-medium text-muted md:block" data-testid="page-label">
+            {currentLabel()}
+          </p>
+          <div class="ml-auto flex items-center gap-2">
+            <ConnectionPill />
+            <ThemeSwitch class="md:hidden" />
+          </div>
+        </header>
+        <ConnectionBanner />
+        <main
+          id="main"
+          ref={main}
+          tabindex="-1"
+          class="mx-auto w-full max-w-7xl flex-1 px-4 pt-6 pb-28 outline-none md:px-8 md:pt-8 md:pb-12"
+        >
+          {props.children}
+        </main>
+      </div>
+      <BottomNav />
+      <ToastRegion />
+    </>
+  );
+}

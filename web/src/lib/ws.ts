@@ -1,0 +1,233 @@
+/**
+ * The one WebSocket to `/ws` that every live feature shares. It keeps itself connected
+ * (exponential backoff with jitter, immediate retry when the browser comes back online or the tab
+ * becomes visible), pings every 25 s so idle proxies keep it open and a silent half-open socket is
+ * noticed, and fans incoming `{ type, … }` messages out to subscribers by type.
+ */
+import { type Accessor, createSignal } from 'solid-js';
+
+/**
+ * - `connecting`: first attempt, nothing received yet
+ * - `live`: open and answering
+ * - `reconnecting`: the connection dropped; a retry is scheduled (see `nextRetryAt`)
+ * - `offline`: the browser reports no network; retries resume when it returns
+ */
+export type WsStatus = 'connecting' | 'live' | 'reconnecting' | 'offline';
+
+export interface WsMessage {
+  type: string;
+  [key: string]: unknown;
+}
+
+export type WsHandler<T extends WsMessage = WsMessage> = (message: T) => void;
+
+export interface WsClientOptions {
+  /** Absolute ws:// or wss:// URL; defaults to `/ws` on the page's own host. */
+  url?: string;
+  pingIntervalMs?: number;
+  /** How long a ping may go unanswered before the socket is treated as dead and replaced. */
+  pongTimeoutMs?: number;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export interface WsClient {
+  readonly status: Accessor<WsStatus>;
+  /** Epoch ms of the next reconnection attempt while `reconnecting`, else null. */
+  readonly nextRetryAt: Accessor<number | null>;
+  start(): void;
+  stop(): void;
+  /** Skips the remaining backoff. */
+  retryNow(): void;
+  /** Sends when live; returns false (and drops the message) otherwise. */
+  send(message: WsMessage): boolean;
+  /** `type` `'*'` receives every message. Returns the unsubscribe function. */
+  subscribe<T extends WsMessage = WsMessage>(type: string, handler: WsHandler<T>): () => void;
+  /** Runs on every successful (re)connection, e.g. to re-send a subscription. Returns the unsubscribe function. */
+  onOpen(handler: () => void): () => void;
+}
+
+function defaultUrl(): string {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}/ws`;
+}
+
+export function createWsClient(options: WsClientOptions = {}): WsClient {
+  const pingIntervalMs = options.pingIntervalMs ?? 25_000;
+  const pongTimeoutMs = options.pongTimeoutMs ?? 10_000;
+  const initialBackoffMs = options.initialBackoffMs ?? 500;
+  const maxBackoffMs = options.maxBackoffMs ?? 30_000;
+
+  const [status, setStatus] = createSignal<WsStatus>('connecting');
+  const [nextRetryAt, setNextRetryAt] = createSignal<number | null>(null);
+  const handlers = new Map<string, Set<WsHandler>>();
+  const openHandlers = new Set<() => void>();
+
+  let socket: WebSocket | null = null;
+  let running = false;
+  let attempt = 0;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let pingTimer: ReturnType<typeof setInterval> | undefined;
+  let pongTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const clearTimers = () => {
+    clearTimeout(retryTimer);
+    clearInterval(pingTimer);
+    clearTimeout(pongTimer);
+    retryTimer = pingTimer = pongTimer = undefined;
+  };
+
+  const dispatch = (message: WsMessage) => {
+    for (const key of [message.type, '*']) {
+      for (const handler of handlers.get(key) ?? []) {
+        try {
+          handler(message);
+        } catch (err) {
+          // One broken subscriber must not starve the others or kill the socket.
+          queueMicrotask(() => {
+            throw err;
+          });
+        }
+      }
+    }
+  };
+
+  const ping = () => {
+    if (socket?.readyState !== WebSocket.OPEN) return;
+    socket.send(JSON.stringify({ type: 'ping' }));
+    clearTimeout(pongTimer);
+    pongTimer = setTimeout(() => socket?.close(4000, 'pong timeout'), pongTimeoutMs);
+  };
+
+  const scheduleRetry = () => {
+    clearTimers();
+    if (!running) return;
+    if (typeof navigator !== 'undefined' && navigator.onLine === false) {
+      setStatus('offline');
+      setNextRetryAt(null);
+      return;
+    }
+    const ceiling = Math.min(maxBackoffMs, initialBackoffMs * 2 ** attempt);
+    // Full jitter keeps a server restart from being met by every tab at the same instant.
+    const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    attempt += 1;
+    setStatus('reconnecting');
+    setNextRetryAt(Date.now() + delay);
+    retryTimer = setTimeout(connect, delay);
+  };
+
+  function connect() {
+    clearTimers();
+    setNextRetryAt(null);
+    if (!running) return;
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(options.url ?? defaultUrl());
+    } catch {
+      scheduleRetry();
+      return;
+    }
+    socket = ws;
+    ws.onopen = () => {
+      if (socket !== ws) return;
+      attempt = 0;
+      setStatus('live');
+      ping();
+      pingTimer = setInterval(ping, pingIntervalMs);
+      for (const handler of openHandlers) handler();
+    };
+    ws.onmessage = (event) => {
+      if (socket !== ws) return;
+      // Any traffic proves the socket is alive, not only a pong.
+      clearTimeout(pongTimer);
+      if (typeof event.data !== 'string') return;
+      let message: unknown;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (message && typeof message === 'object' && typeof (message as WsMessage).type === 'string') {
+        dispatch(message as WsMessage);
+      }
+    };
+    ws.onclose = () => {
+      if (socket !== ws) return;
+      socket = null;
+      scheduleRetry();
+    };
+    // An error is always followed by close, which does the retrying.
+    ws.onerror = () => {};
+  }
+
+  const retryNow = () => {
+    if (!running || status() === 'live') return;
+    attempt = 0;
+    connect();
+  };
+
+  const onOnline = () => retryNow();
+  const onOffline = () => {
+    if (status() !== 'live') {
+      clearTimers();
+      setStatus('offline');
+      setNextRetryAt(null);
+    }
+  };
+  const onVisible = () => {
+    if (document.visibilityState === 'visible') retryNow();
+  };
+
+  return {
+    status,
+    nextRetryAt,
+    start() {
+      if (running) return;
+      running = true;
+      attempt = 0;
+      setStatus('connecting');
+      window.addEventListener('online', onOnline);
+      window.addEventListener('offline', onOffline);
+      document.addEventListener('visibilitychange', onVisible);
+      connect();
+    },
+    stop() {
+      running = false;
+      clearTimers();
+      window.removeEventListener('online', onOnline);
+      window.removeEventListener('offline', onOffline);
+      document.removeEventListener('visibilitychange', onVisible);
+      const ws = socket;
+      socket = null;
+      ws?.close(1000, 'client stopped');
+    },
+    retryNow,
+    send(message) {
+      if (socket?.readyState !== WebSocket.OPEN) return false;
+      socket.send(JSON.stringify(message));
+      return true;
+    },
+    subscribe(type, handler) {
+      let set = handlers.get(type);
+      if (!set) {
+        set = new Set();
+        handlers.set(type, set);
+      }
+      set.add(handler as WsHandler);
+      return () => {
+        set.delete(handler as WsHandler);
+      };
+    },
+    onOpen(handler) {
+      openHandlers.add(handler);
+      return () => {
+        openHandlers.delete(handler);
+      };
+    },
+  };
+}
+
+/** The app's shared connection; the shell starts it once. */
+export const realtime: WsClient = createWsClient();
+
+export const subscribe: WsClient['subscribe'] = (type, handler) => realtime.subscribe(type, handler);
