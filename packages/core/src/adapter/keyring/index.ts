@@ -1,0 +1,3 @@
+export { AesKeyring } from './aes.ts';
+export { canonicalContext } from './context.ts';
+export { KmsKeyring, type KmsKeyringOptions } from './kms.ts';
