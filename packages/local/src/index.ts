@@ -1,0 +1,3 @@
+export { DEFAULT_WEB_DIR, type LocalServer, type StartLocalOptions, startLocal } from './start-local.ts';
+export { isHashedAsset, serveWeb, webBuildPresent } from './static.ts';
+export { WS_UNAUTHENTICATED } from './ws.ts';

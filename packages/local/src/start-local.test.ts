@@ -1,0 +1,162 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigError, createLocalSystem, loadConfig } from '@medianest/core/system/index';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { type LocalServer, startLocal } from './start-local.ts';
+import { IMMUTABLE, isHashedAsset, NO_CACHE } from './static.ts';
+import { WS_UNAUTHENTICATED } from './ws.ts';
+
+const QUIET = { LOG_LEVEL: 'SILENT' };
+let dir: string;
+let dataDir: string;
+let webDir: string;
+let server: LocalServer | undefined;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mn-local-'));
+  dataDir = join(dir, 'data');
+  webDir = join(dir, 'web');
+  mkdirSync(join(webDir, 'assets'), { recursive: true });
+  writeFileSync(
+    join(webDir, 'index.html'),
+    '<!doctype html><title>MediaNest shell</title><div id="app"></div>',
+  );
+  writeFileSync(join(webDir, 'assets', 'index-Bq3xK9aZ.js'), 'console.log("app")');
+  writeFileSync(join(webDir, 'favicon.ico'), 'ico');
+});
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const start = async (extra: Parameters<typeof startLocal>[0] = {}) => {
+  server = await startLocal({ port: 0, host: '127.0.0.1', dataDir, webDir, env: QUIET, ...extra });
+  return server;
+};
+
+describe('startLocal', () => {
+  it('serves the API on the port it reports', async () => {
+    const { url, port } = await start({ consumers: false });
+    expect(url).toBe(`http://127.0.0.1:${port}`);
+    const res = await fetch(`${url}/api/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok', store: 'sqlite', mode: 'selfhosted' });
+    const missing = await fetch(`${url}/api/v1/nope`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: 'route.not_found' } });
+    expect(existsSync(join(dataDir, 'medianest.db'))).toBe(true);
+    expect(existsSync(join(dataDir, 'keyring.key'))).toBe(true);
+  });
+
+  it('serves the web build with the right cache headers and falls back to the SPA shell', async () => {
+    const { url } = await start({ consumers: false });
+    const index = await fetch(`${url}/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(index.headers.get('cache-control')).toBe(NO_CACHE);
+    expect(index.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await index.text()).toContain('MediaNest shell');
+
+    const asset = await fetch(`${url}/assets/index-Bq3xK9aZ.js`);
+    expect(asset.headers.get('cache-control')).toBe(IMMUTABLE);
+    expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await asset.text()).toBe('console.log("app")');
+
+    const icon = await fetch(`${url}/favicon.ico`);
+    expect(icon.headers.get('cache-control')).toBe(NO_CACHE);
+
+    for (const route of ['/requests', '/household/settings/members', '/index.html']) {
+      const page = await fetch(`${url}${route}`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('cache-control')).toBe(NO_CACHE);
+      expect(await page.text()).toContain('MediaNest shell');
+    }
+    expect((await fetch(`${url}/assets/gone-Zz9yX8wV.js`)).status).toBe(404);
+    writeFileSync(join(dir, 'secret.txt'), 'do not serve');
+    const outside = await fetch(`${url}/..%2fsecret.txt`);
+    expect(outside.status).toBe(404);
+    expect(await outside.text()).not.toContain('do not serve');
+
+    const etag = asset.headers.get('etag')!;
+    const again = await fetch(`${url}/assets/index-Bq3xK9aZ.js`, { headers: { 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+  });
+
+  it('without a web build serves the API and tells how to build at /', async () => {
+    const { url } = await start({ consumers: false, webDir: join(dir, 'no-build') });
+    const page = await fetch(`${url}/`);
+    expect(page.status).toBe(200);
+    const text = await page.text();
+    expect(text).toContain('has not been built');
+    expect(text).toContain('npm run build -w web');
+    expect((await fetch(`${url}/api/health`)).status).toBe(200);
+  });
+
+  it('answers WebSocket pings and closes unauthenticated clients', async () => {
+    const { url } = await start({ consumers: false });
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/ws`);
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const reply = new Promise<string>((resolve) => ws.once('message', (d) => resolve(String(d))));
+    ws.send(JSON.stringify({ type: 'ping' }));
+    expect(JSON.parse(await reply)).toEqual({ type: 'pong' });
+
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
+    );
+    ws.send(JSON.stringify({ type: 'subscribe', topic: 'household' }));
+    expect(await closed).toEqual({ code: WS_UNAUTHENTICATED, reason: 'unauthenticated' });
+  });
+
+  it('rejects a bad environment with a ConfigError naming the variable', async () => {
+    const err = await startLocal({ env: { PORT: 'abc', MEDIANEST_MODE: 'cloud' }, dataDir }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toContain('PORT: expected an integer 1–65535, got "abc"');
+    expect((err as ConfigError).message).toContain(
+      'MEDIANEST_MODE: expected one of selfhosted, saas, got "cloud"',
+    );
+  });
+
+  it('sweeps expired items through the scheduled job', async () => {
+    // arrange: an item that expired before the server starts
+    const seeded = await createLocalSystem(loadConfig({ MEDIANEST_DATA_DIR: dataDir, ...QUIET }));
+    await seeded.table.put({ pk: 'T#1', sk: 'expired', ttl: Math.floor(Date.now() / 1000) - 60 });
+    await seeded.close();
+    // act: the first tick runs at start-up and the consumer handles the sweep
+    const { system } = await start({ consumer: { idleDelayMs: 20, maxIdleDelayMs: 100 } });
+    const count = () =>
+      (system.db.prepare("SELECT COUNT(*) AS n FROM tbl_items WHERE pk = 'T#1'").get() as { n: number }).n;
+    for (let i = 0; i < 200 && count() > 0; i++) await sleep(25);
+    // assert
+    expect(count()).toBe(0);
+    expect(await system.queue.depth('jobs')).toBe(0);
+  });
+
+  it('close() stops the server and closes the database', async () => {
+    const { url, system } = await start();
+    await server!.close();
+    server = undefined;
+    await expect(fetch(`${url}/api/health`)).rejects.toThrow();
+    await expect(system.table.get({ pk: 'a', sk: 'b' })).rejects.toThrow();
+  });
+});
+
+describe('isHashedAsset', () => {
+  it.each([
+    ['/assets/index-Bq3xK9aZ.js', true],
+    ['/_build/assets/app.css', true],
+    ['/entry-client-D4x8Yz1q.js', true],
+    ['/favicon.ico', false],
+    ['/apple-touch-icon.png', false],
+    ['/robots.txt', false],
+  ])('%s → %s', (path, hashed) => expect(isHashedAsset(path)).toBe(hashed));
+});
