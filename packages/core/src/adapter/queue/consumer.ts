@@ -3,7 +3,7 @@
  * Lambda event source mapping. The per-record function is shared with Lambda: `recordHandler`
  * here, Powertools `BatchProcessor` + `processPartialResponse` there.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
+import { createLogger, type Logger } from '../../observability/logger.ts';
 import { type Clock, systemClock } from '../../port/clock.ts';
 import type {
   BatchHandler,
@@ -42,7 +42,7 @@ export interface ConsumerHandle {
 
 let defaultLogger: Logger | undefined;
 const logger = (): Logger => {
-  defaultLogger ??= new Logger({ serviceName: 'medianest', logLevel: 'WARN' });
+  defaultLogger ??= createLogger('medianest', { level: 'WARN' });
   return defaultLogger;
 };
 

@@ -1,0 +1,3 @@
+export { ApiGatewayRealtime, type ApiGatewayRealtimeOptions } from './apigw.ts';
+export { type LocalConnection, LocalRealtime } from './local.ts';
+export type { ConnectionScope } from './topic.ts';
