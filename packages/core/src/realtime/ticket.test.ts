@@ -78,9 +78,14 @@ describe('WebSocket tickets (SQLite table)', () => {
     }
   });
 
-  it('rejects an empty scope as invalid input', async () => {
-    await expect(issueTicket(system, { userId: '', householdId: 'h' })).rejects.toSatisfy(
-      (e) => e instanceof AppError && e.kind === 'invalid' && e.code === 'realtime.invalid_scope',
-    );
+  it('rejects a scope the realtime adapters could not key (empty, "#")', async () => {
+    for (const bad of [
+      { userId: '', householdId: 'h1' },
+      { userId: 'u1', householdId: 'h1#x' },
+    ]) {
+      await expect(issueTicket(system, bad)).rejects.toSatisfy(
+        (e) => e instanceof AppError && e.kind === 'invalid' && e.code === 'realtime.invalid_scope',
+      );
+    }
   });
 });

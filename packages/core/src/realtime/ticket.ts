@@ -11,17 +11,15 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { scopeSchema } from '../adapter/realtime/topic.ts';
 import { AppError } from '../error/index.ts';
 import type { Clock } from '../port/clock.ts';
 import { ConditionFailedError, type Key, type Table } from '../port/table.ts';
 
 export const TICKET_TTL_SECONDS = 60;
 
-/** Who the connection acts for: the user, within one household. */
-export const TicketScope = z.object({
-  userId: z.string().min(1).max(200),
-  householdId: z.string().min(1).max(200),
-});
+/** Who the connection acts for: the user, within one household (the Realtime adapters' own rule). */
+export const TicketScope = scopeSchema;
 export type TicketScope = z.infer<typeof TicketScope>;
 
 export interface IssuedTicket {

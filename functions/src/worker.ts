@@ -1,0 +1,41 @@
+/**
+ * SQS jobs queue → `handleJob`, one record at a time, with partial batch responses: a failed
+ * record is reported in `batchItemFailures` and only it is redelivered (the event source has
+ * `ReportBatchItemFailures`); after maxReceiveCount failures SQS moves it to the DLQ.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { fromSqsRecord } from '@medianest/core/adapter/queue/sqs';
+import { handleJob } from '@medianest/core/jobs/index';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { awsSystem, invocationLogger, type SystemSource } from './runtime.ts';
+
+export function createWorkerHandler(getSystem: SystemSource) {
+  return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+    const system = await getSystem();
+    const recordHandler = async (record: SQSRecord): Promise<void> => {
+      const message = fromSqsRecord(record);
+      const correlationId = message.attributes.correlationId ?? record.messageId;
+      const logger = invocationLogger(system, correlationId, context, { message_id: record.messageId });
+      try {
+        await handleJob(system, message);
+      } catch (error) {
+        logger.error('Job failed', {
+          error,
+          receiveCount: message.receiveCount,
+          type: (message.body as { type?: unknown } | null)?.type,
+        });
+        throw error;
+      }
+    };
+    // One processor per invocation: it holds the batch's results.
+    const processor = new BatchProcessor(EventType.SQS);
+    return processPartialResponse(event, recordHandler, processor, {
+      ...(context ? { context } : {}),
+      // Every record failing is still a partial response (all ids), not an invocation error:
+      // the outcome is the same, and the function's error metric stays about crashes.
+      throwOnFullBatchFailure: false,
+    });
+  };
+}
+
+export const handler = createWorkerHandler(awsSystem);

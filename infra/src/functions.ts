@@ -1,0 +1,174 @@
+/**
+ * The Lambda functions: thin entry points in `functions/src/<name>.ts`, bundled by the repo's
+ * local esbuild (no Docker), each granted exactly the resources it touches.
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Key } from 'aws-cdk-lib/aws-kms';
+import { Architecture, type IFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { functionEntry, repoRoot } from './paths.ts';
+import type { JobQueues } from './queues.ts';
+import { WORKER_TIMEOUT } from './queues.ts';
+import type { StageConfig } from './stage.ts';
+
+export interface FunctionsProps {
+  config: StageConfig;
+  table: Table;
+  queues: JobQueues;
+  bucket: Bucket;
+  key: Key;
+  /** https URL of the WebSocket stage's management API (`postToConnection`). */
+  wsEndpoint: string;
+  /** wss:// URL browsers connect to (the API hands it to the web app). */
+  wsUrl: string;
+  /** The `@connections` ARN pattern of that one stage, for `execute-api:ManageConnections`. */
+  wsConnectionsArn: string;
+  /** https:// origin users reach (CloudFront). */
+  publicUrl: string;
+}
+
+export type FunctionName = 'http' | 'ws-connect' | 'ws-disconnect' | 'ws-default' | 'worker' | 'tick';
+
+interface Sizing {
+  memorySize: number;
+  timeout: Duration;
+  description: string;
+}
+
+const SIZING: Record<FunctionName, Sizing> = {
+  // API Gateway HTTP APIs give up after 30 s.
+  http: { memorySize: 1024, timeout: Duration.seconds(29), description: 'HTTP API (Hono app)' },
+  'ws-connect': { memorySize: 256, timeout: Duration.seconds(10), description: 'WebSocket $connect' },
+  'ws-disconnect': { memorySize: 256, timeout: Duration.seconds(10), description: 'WebSocket $disconnect' },
+  'ws-default': { memorySize: 256, timeout: Duration.seconds(10), description: 'WebSocket $default' },
+  worker: { memorySize: 512, timeout: WORKER_TIMEOUT, description: 'Jobs queue worker' },
+  // The tick runs every minute: it must be done before the next one starts.
+  tick: { memorySize: 256, timeout: Duration.seconds(50), description: 'Scheduler tick' },
+};
+
+// esbuild's ESM output has no `require`; a few CommonJS dependencies still call it.
+const REQUIRE_SHIM =
+  "import { createRequire as __medianestCreateRequire } from 'node:module'; const require = __medianestCreateRequire(import.meta.url);";
+
+export class LambdaFunctions extends Construct {
+  readonly byName: Record<FunctionName, NodejsFunction>;
+
+  constructor(scope: Construct, id: string, props: FunctionsProps) {
+    super(scope, id);
+    const { config, table, queues, bucket, key } = props;
+    const environment: Record<string, string> = {
+      MEDIANEST_STAGE: config.stage,
+      // The hosted product: outbound calls to household URLs go through the SSRF guard.
+      MEDIANEST_MODE: 'saas',
+      MEDIANEST_PUBLIC_URL: props.publicUrl,
+      MEDIANEST_WS_URL: props.wsUrl,
+      MEDIANEST_TABLE: table.tableName,
+      MEDIANEST_BUCKET: bucket.bucketName,
+      ...queues.environment(),
+      MEDIANEST_KMS_KEY_ID: key.keyArn,
+      MEDIANEST_WS_ENDPOINT: props.wsEndpoint,
+      POWERTOOLS_SERVICE_NAME: 'medianest',
+      POWERTOOLS_LOG_LEVEL: config.logLevel,
+      LOG_LEVEL: config.logLevel,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+
+    const make = (name: FunctionName): NodejsFunction => {
+      const logicalId = name
+        .split('-')
+        .map((part) => part[0]!.toUpperCase() + part.slice(1))
+        .join('');
+      // An explicit log group: retention without the LogRetention custom resource (and its
+      // account-wide `logs:*` policy).
+      const logGroup = new LogGroup(this, `${logicalId}Logs`, {
+        retention: config.logRetention,
+        removalPolicy: config.removalPolicy,
+      });
+      return new NodejsFunction(this, logicalId, {
+        entry: functionEntry(name),
+        handler: 'handler',
+        projectRoot: repoRoot,
+        depsLockFilePath: `${repoRoot}/package-lock.json`,
+        runtime: Runtime.NODEJS_24_X,
+        architecture: Architecture.ARM_64,
+        ...SIZING[name],
+        environment,
+        logGroup,
+        bundling: {
+          forceDockerBundling: false,
+          logLevel: LogLevel.WARNING,
+          format: OutputFormat.ESM,
+          target: 'node24',
+          mainFields: ['module', 'main'],
+          banner: REQUIRE_SHIM,
+          minify: true,
+          sourceMap: true,
+          sourcesContent: false,
+          // The runtime ships AWS SDK v3; bundling it again only slows cold starts.
+          externalModules: ['@aws-sdk/*'],
+        },
+      });
+    };
+
+    const byName: Record<FunctionName, NodejsFunction> = {
+      http: make('http'),
+      'ws-connect': make('ws-connect'),
+      'ws-disconnect': make('ws-disconnect'),
+      'ws-default': make('ws-default'),
+      worker: make('worker'),
+      tick: make('tick'),
+    };
+    this.byName = byName;
+
+    for (const fn of Object.values(byName)) table.grantReadWriteData(fn);
+
+    for (const { queue, deadLetter } of queues.pairs) {
+      // Producers of jobs.
+      for (const fn of [byName.http, byName.worker, byName.tick]) queue.grantSendMessages(fn);
+      // The admin API reports queue depths and redrives dead-lettered jobs.
+      queue.grant(byName.http, 'sqs:GetQueueAttributes');
+      // Redrive is an SQS message move task from the DLQ back to its source queue.
+      deadLetter.grantConsumeMessages(byName.http);
+      deadLetter.grant(byName.http, 'sqs:StartMessageMoveTask', 'sqs:ListMessageMoveTasks');
+      byName.worker.addEventSource(
+        new SqsEventSource(queue, {
+          batchSize: 10,
+          maxBatchingWindow: Duration.seconds(1),
+          reportBatchItemFailures: true,
+          maxConcurrency: 5,
+        }),
+      );
+    }
+
+    for (const fn of [byName.http, byName.worker]) bucket.grantReadWrite(fn);
+    for (const fn of [byName.http, byName.worker, byName.tick]) key.grantEncryptDecrypt(fn);
+
+    // Everything that pushes to browsers. $connect/$disconnect only write the table.
+    const manageConnections = new PolicyStatement({
+      actions: ['execute-api:ManageConnections'],
+      resources: [props.wsConnectionsArn],
+    });
+    for (const fn of [byName.http, byName.worker, byName.tick, byName['ws-default']]) {
+      fn.addToRolePolicy(manageConnections);
+    }
+  }
+
+  get all(): IFunction[] {
+    return Object.values(this.byName);
+  }
+}
+
+/** `arn:…:execute-api:<region>:<account>:<apiId>/<stage>/*\/@connections/*` — one stage only. */
+export function connectionsArn(scope: Construct, apiId: string, stageName: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'execute-api',
+    resource: apiId,
+    resourceName: `${stageName}/*/@connections/*`,
+  });
+}

@@ -1,0 +1,413 @@
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { findWildcards } from '../src/iam-check.ts';
+import { MediaNestStack } from '../src/stack.ts';
+import { parseStage } from '../src/stage.ts';
+import { SPA_REWRITE } from '../src/web.ts';
+import { WS_STAGE_NAME } from '../src/ws-api.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: template properties are untyped CloudFormation JSON
+type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
+
+const FUNCTIONS = {
+  http: 'HTTP API (Hono app)',
+  'ws-connect': 'WebSocket $connect',
+  'ws-disconnect': 'WebSocket $disconnect',
+  'ws-default': 'WebSocket $default',
+  worker: 'Jobs queue worker',
+  tick: 'Scheduler tick',
+} as const;
+
+/** A stack without asset bundling (fast): for tests about everything but the bundles. */
+function unbundledStack(stage: 'dev' | 'prod'): MediaNestStack {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  return new MediaNestStack(app, `Unbundled-${stage}`, { stage });
+}
+
+describe('MediaNest stack (dev)', () => {
+  let template: Template;
+  let json: { Resources: Record<string, Resource> };
+  let assemblyDir: string;
+  let stack: MediaNestStack;
+
+  // One real synth, with esbuild bundling every function: slow, so once per file.
+  beforeAll(() => {
+    const app = new App();
+    stack = new MediaNestStack(app, 'MediaNest-dev', { stage: 'dev' });
+    template = Template.fromStack(stack);
+    json = template.toJSON() as typeof json;
+    assemblyDir = app.synth().directory;
+  });
+
+  const ofType = (type: string) => Object.entries(json.Resources).filter(([, r]) => r.Type === type);
+  const logicalIdOf = (construct: { node: { defaultChild?: unknown } }) =>
+    stack.getLogicalId(construct.node.defaultChild as never);
+  const fnId = (name: keyof typeof FUNCTIONS) => logicalIdOf(stack.functions.byName[name]);
+
+  it('has the single table: on demand, pk/sk, gsi1/gsi2, TTL on ttl, PITR, deletable in dev', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: false,
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'gsi1',
+            KeySchema: [
+              { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+              { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+          {
+            IndexName: 'gsi2',
+            KeySchema: [
+              { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+              { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    });
+  });
+
+  it('has the jobs queue with a DLQ after 5 receives, consumed by the worker with partial batch failures', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 2);
+    const [pair] = stack.queues.pairs;
+    const queueId = logicalIdOf(pair!.queue);
+    const dlqId = logicalIdOf(pair!.deadLetter);
+    expect(json.Resources[queueId]!.Properties).toMatchObject({
+      VisibilityTimeout: 360,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 },
+    });
+    expect(json.Resources[dlqId]!.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      FunctionName: { Ref: fnId('worker') },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+    });
+  });
+
+  it('has private, encrypted, SSL-only buckets; the blob bucket expires its cache', () => {
+    const buckets = ofType('AWS::S3::Bucket');
+    expect(buckets.map(([id]) => id).sort()).toEqual(
+      [logicalIdOf(stack.blobs.bucket), logicalIdOf(stack.web.bucket)].sort(),
+    );
+    for (const [id, bucket] of buckets) {
+      expect(bucket.Properties, id).toMatchObject({
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+      });
+      const policy = ofType('AWS::S3::BucketPolicy').find(([, p]) => p.Properties.Bucket.Ref === id);
+      expect(policy?.[1].Properties.PolicyDocument.Statement, id).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      );
+    }
+    expect(json.Resources[logicalIdOf(stack.blobs.bucket)]!.Properties.LifecycleConfiguration.Rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          Status: 'Enabled',
+        }),
+        expect.objectContaining({ Prefix: 'cache/', ExpirationInDays: 30 }),
+      ]),
+    );
+  });
+
+  it('builds every function for Node 24 on arm64 with the names the System reads', () => {
+    const functions = ofType('AWS::Lambda::Function');
+    expect(functions.map(([, f]) => f.Properties.Description).sort()).toEqual(
+      Object.values(FUNCTIONS).sort(),
+    );
+    for (const [, fn] of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+      });
+      expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(
+        expect.arrayContaining([
+          'MEDIANEST_TABLE',
+          'MEDIANEST_BUCKET',
+          'MEDIANEST_QUEUE_URL_JOBS',
+          'MEDIANEST_DLQ_URL_JOBS',
+          'MEDIANEST_KMS_KEY_ID',
+          'MEDIANEST_WS_ENDPOINT',
+        ]),
+      );
+    }
+    const sizes = Object.fromEntries(
+      Object.keys(FUNCTIONS).map((name) => {
+        const p = json.Resources[fnId(name as keyof typeof FUNCTIONS)]!.Properties;
+        return [name, [p.MemorySize, p.Timeout]];
+      }),
+    );
+    expect(sizes).toEqual({
+      http: [1024, 29],
+      'ws-connect': [256, 10],
+      'ws-disconnect': [256, 10],
+      'ws-default': [256, 10],
+      worker: [512, 60],
+      tick: [256, 50],
+    });
+  });
+
+  it('bundles each entry point into an ESM file that exports handler', () => {
+    for (const name of Object.keys(FUNCTIONS) as (keyof typeof FUNCTIONS)[]) {
+      const code = json.Resources[fnId(name)]!.Properties.Code;
+      const assetHash = String(code.S3Key).replace(/\.zip$/, '');
+      const dir = join(assemblyDir, `asset.${assetHash}`);
+      expect(existsSync(dir), `${name}: ${dir}`).toBe(true);
+      const bundle = readdirSync(dir).find((f) => f === 'index.mjs');
+      expect(bundle, name).toBe('index.mjs');
+      const source = readFileSync(join(dir, 'index.mjs'), 'utf8');
+      expect(source).toMatch(/export\s*\{[^}]*\bas handler\b|export\s*\{[^}]*\bhandler\b/);
+      // The SDK comes from the runtime, not the bundle.
+      expect(source).not.toContain('@smithy/core/dist');
+    }
+  });
+
+  it('routes /api/{proxy+} of the HTTP API to the http function (payload v2)', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
+    expect(routes).toContain('ANY /api/{proxy+}');
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: { 'Fn::GetAtt': [fnId('http'), 'Arn'] },
+    });
+  });
+
+  it('has a WebSocket API whose $connect/$disconnect/$default routes reach their own functions', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'WEBSOCKET' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: WS_STAGE_NAME,
+      AutoDeploy: true,
+    });
+    const integrationTarget = (routeKey: string) => {
+      const [, route] = ofType('AWS::ApiGatewayV2::Route').find(
+        ([, r]) => r.Properties.RouteKey === routeKey,
+      )!;
+      const target = JSON.stringify(route.Properties.Target);
+      const [integrationId] = ofType('AWS::ApiGatewayV2::Integration').find(([id]) => target.includes(id))!;
+      return JSON.stringify(json.Resources[integrationId]!.Properties.IntegrationUri);
+    };
+    expect(integrationTarget('$connect')).toContain(fnId('ws-connect'));
+    expect(integrationTarget('$disconnect')).toContain(fnId('ws-disconnect'));
+    expect(integrationTarget('$default')).toContain(fnId('ws-default'));
+  });
+
+  it('runs the tick every minute', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [
+        Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId('tick'), 'Arn'] }, RetryPolicy: Match.anyValue() }),
+      ],
+    });
+  });
+
+  it('grants execute-api:ManageConnections on the WebSocket stage only, to the functions that push', () => {
+    const holders = ofType('AWS::IAM::Policy').filter(([, p]) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes('execute-api:ManageConnections'),
+    );
+    const roles = holders.flatMap(([, p]) => p.Properties.Roles.map((r: { Ref: string }) => r.Ref)).sort();
+    const roleOf = (name: keyof typeof FUNCTIONS) =>
+      stack.getLogicalId(stack.functions.byName[name].role!.node.defaultChild as never);
+    expect(roles).toEqual([roleOf('http'), roleOf('worker'), roleOf('tick'), roleOf('ws-default')].sort());
+    for (const [, policy] of holders) {
+      const statement = policy.Properties.PolicyDocument.Statement.find(
+        (s: { Action: unknown }) => s.Action === 'execute-api:ManageConnections',
+      );
+      const resource = JSON.stringify(statement.Resource);
+      expect(resource).toContain(`/${WS_STAGE_NAME}/*/@connections/*`);
+      expect(resource).toContain(logicalIdOf(stack.ws.api));
+    }
+  });
+
+  it('serves the web app from its private bucket through CloudFront and sends /api/* to the HTTP API', () => {
+    const [[, distribution]] = ofType('AWS::CloudFront::Distribution') as [[string, Resource]];
+    const config = distribution.Properties.DistributionConfig;
+    expect(config.DefaultRootObject).toBe('index.html');
+    const s3Origin = config.Origins.find(
+      (o: { Id: string }) => o.Id === config.DefaultCacheBehavior.TargetOriginId,
+    );
+    expect(JSON.stringify(s3Origin.DomainName)).toContain(logicalIdOf(stack.web.bucket));
+    expect(s3Origin.OriginAccessControlId).toBeDefined();
+    expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
+    expect(config.DefaultCacheBehavior.FunctionAssociations).toEqual([
+      expect.objectContaining({ EventType: 'viewer-request' }),
+    ]);
+    const api = config.CacheBehaviors.find((b: { PathPattern: string }) => b.PathPattern === '/api/*');
+    expect(api).toMatchObject({
+      ViewerProtocolPolicy: 'https-only',
+      AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
+      CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad', // Managed-CachingDisabled
+      OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac', // Managed-AllViewerExceptHostHeader
+    });
+    const apiOrigin = config.Origins.find((o: { Id: string }) => o.Id === api.TargetOriginId);
+    expect(JSON.stringify(apiOrigin.DomainName)).toContain(logicalIdOf(stack.http.api));
+    expect(apiOrigin.CustomOriginConfig.OriginProtocolPolicy).toBe('https-only');
+    // Only this distribution may read the web bucket.
+    const webPolicy = ofType('AWS::S3::BucketPolicy').find(
+      ([, p]) => p.Properties.Bucket.Ref === logicalIdOf(stack.web.bucket),
+    )!;
+    expect(JSON.stringify(webPolicy[1].Properties.PolicyDocument)).toContain('cloudfront.amazonaws.com');
+    expect(JSON.stringify(webPolicy[1].Properties.PolicyDocument)).toContain(
+      logicalIdOf(stack.web.distribution),
+    );
+  });
+
+  it('alarms on dead letters, a stuck queue, failing or throttled functions and API 5xx', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const topic = { Ref: logicalIdOf(stack.alarms.topic) };
+    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([topic]);
+    const dlq = logicalIdOf(stack.queues.pairs[0]!.deadLetter);
+    expect(alarms).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Namespace: 'AWS/SQS',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }],
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        }),
+        expect.objectContaining({ MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 900 }),
+        expect.objectContaining({ MetricName: '5xx', Namespace: 'AWS/ApiGateway' }),
+      ]),
+    );
+    const errorAlarms = alarms.filter((a) => a.MetricName === 'Errors' && a.Namespace === 'AWS/Lambda');
+    expect(errorAlarms).toHaveLength(Object.keys(FUNCTIONS).length);
+  });
+
+  it('has no IAM statement with a wildcard action or resource where a narrower grant exists', () => {
+    expect(findWildcards(json)).toEqual([]);
+  });
+});
+
+describe('IAM wildcard check', () => {
+  it('reports a wildcard statement added to a fresh stack', () => {
+    // arrange (a template is synthesized once per app, so each case gets its own stack)
+    const clean = findWildcards(Template.fromStack(unbundledStack('dev')).toJSON());
+    const stack = unbundledStack('dev');
+    stack.functions.byName.worker.addToRolePolicy(
+      new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: ['*'] }),
+    );
+    stack.functions.byName.tick.addToRolePolicy(
+      new PolicyStatement({ actions: ['sqs:*'], resources: [stack.queues.pairs[0]!.queue.queueArn] }),
+    );
+    // act
+    const findings = findWildcards(Template.fromStack(stack).toJSON());
+    // assert
+    expect(clean).toEqual([]);
+    expect(findings.map((f) => f.reason).sort()).toEqual([
+      'Action "sqs:*" grants the whole service',
+      'Resource "*" for dynamodb:GetItem, which can be scoped to resources',
+    ]);
+  });
+
+  it('accepts Resource "*" only for actions that have no resource-level permissions', () => {
+    const stack = unbundledStack('dev');
+    stack.functions.byName.worker.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+        resources: ['*'],
+      }),
+    );
+    expect(findWildcards(Template.fromStack(stack).toJSON())).toEqual([]);
+  });
+});
+
+describe('web app', () => {
+  it('rewrites client-side routes to the app shell and leaves files alone', () => {
+    const rewrite = new Function(`${SPA_REWRITE}; return handler;`)() as (e: {
+      request: { uri: string };
+    }) => { uri: string };
+    const uri = (path: string) => rewrite({ request: { uri: path } }).uri;
+    expect(uri('/')).toBe('/index.html');
+    expect(uri('/households/h1/requests')).toBe('/index.html');
+    expect(uri('/assets/app.3f2a1c.js')).toBe('/assets/app.3f2a1c.js');
+    expect(uri('/favicon.ico')).toBe('/favicon.ico');
+  });
+
+  it('uploads a built web app (immutable assets, revalidated shell) without broad IAM grants', () => {
+    // arrange
+    const webDir = mkdtempSync(join(tmpdir(), 'medianest-web-'));
+    mkdirSync(join(webDir, 'assets'));
+    writeFileSync(join(webDir, 'index.html'), '<!doctype html><div id="app"></div>');
+    writeFileSync(join(webDir, 'assets', 'app.3f2a1c.js'), 'console.log(1)');
+    try {
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      // act
+      const stack = new MediaNestStack(app, 'WithWeb', { stage: 'dev', webDir });
+      const template = Template.fromStack(stack);
+      // assert
+      const deployments = Object.values(template.findResources('Custom::CDKBucketDeployment')) as Resource[];
+      expect(deployments.map((d) => d.Properties.SystemMetadata['cache-control']).sort()).toEqual([
+        'no-cache',
+        'public, max-age=31536000, immutable',
+      ]);
+      for (const d of deployments) expect(d.Properties.Prune).toBe(false);
+      expect(findWildcards(template.toJSON())).toEqual([]);
+    } finally {
+      rmSync(webDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('MediaNest stack (prod)', () => {
+  it('keeps the data on stack deletion and protects the table', () => {
+    const template = Template.fromStack(unbundledStack('prod'));
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: true }),
+    });
+    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+    template.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({ EnableKeyRotation: true }),
+    });
+  });
+
+  it('accepts only dev and prod as the stage', () => {
+    expect(parseStage(undefined)).toBe('dev');
+    expect(parseStage('prod')).toBe('prod');
+    expect(() => parseStage('staging')).toThrow(/dev, prod/);
+  });
+});
