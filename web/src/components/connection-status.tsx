@@ -71,24 +71,24 @@ export function ConnectionBanner() {
       <div
         role="status"
         data-testid="ws-banner"
-        class="flex flex-wrap items-center gap-x-3 gap-y-1 border-b border-line bg-warn-soft px-4 py-2 text-sm text-fg md:px-8"
+        class="flex items-center gap-3 border-b border-line bg-warn-soft px-4 py-2 text-sm text-fg md:px-8"
       >
         <WifiOff size={16} class="shrink-0 text-warn" aria-hidden="true" />
-        <Switch>
-          <Match when={realtime.status() === 'offline'}>
-            <span>You are offline. Live updates resume when the connection returns.</span>
-          </Match>
-          <Match when={realtime.status() === 'reconnecting'}>
-            <span>
+        <span class="min-w-0 flex-1">
+          <Switch>
+            <Match when={realtime.status() === 'offline'}>
+              You are offline. Live updates resume when the connection returns.
+            </Match>
+            <Match when={realtime.status() === 'reconnecting'}>
               Live updates interrupted — reconnecting
               <Show when={seconds() !== null && seconds()! > 0}> in {seconds()} s</Show>…
-            </span>
-          </Match>
-        </Switch>
+            </Match>
+          </Switch>
+        </span>
         <button
           type="button"
           onClick={() => realtime.retryNow()}
-          class="ml-auto inline-flex items-center gap-1.5 rounded-md px-2 py-1 font-medium text-fg underline-offset-4 hover:underline"
+          class="inline-flex shrink-0 items-center gap-1.5 rounded-md px-2 py-1 font-medium text-fg underline-offset-4 hover:underline"
         >
           <RefreshCw size={14} aria-hidden="true" />
           Retry now

@@ -99,8 +99,15 @@ export function Shell(props: ParentProps) {
 
   return (
     <>
+      {/* The router handles #main itself and only scrolls; focus has to move as well. */}
+      {/* biome-ignore lint/a11y/useValidAnchor: a real in-page link; the handler only adds the focus move */}
       <a
         href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          main?.focus();
+          main?.scrollIntoView();
+        }}
         class="sr-only focus:not-sr-only focus:fixed focus:top-3 focus:left-3 focus:z-50 focus:rounded-lg focus:bg-accent focus:px-4 focus:py-2 focus:text-sm focus:font-semibold focus:text-accent-fg"
       >
         Skip to content

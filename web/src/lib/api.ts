@@ -152,13 +152,20 @@ export function describeError(err: unknown): string {
   return 'Something went wrong.';
 }
 
-/** `GET /api/health`: the portal's own status. */
+/**
+ * `GET /api/health`: the portal's own status (packages/api/src/routes/health.ts). Enumerations stay
+ * open strings here so a newer server with a new value still renders instead of failing.
+ */
 export const Health = z.object({
+  /** `ok`, `degraded` (queue unreadable) or `unavailable` (store unreachable, sent with HTTP 503). */
   status: z.string(),
   version: z.string(),
+  /** `selfhosted` or `saas`. */
   mode: z.string(),
+  /** `sqlite` or `dynamodb`. */
   store: z.string(),
-  queue: z.object({ depth: z.number(), deadLetter: z.number() }),
+  /** null when the queue could not be read. */
+  queue: z.object({ depth: z.nullable(z.number()), deadLetter: z.nullable(z.number()) }),
 });
 export type Health = z.infer<typeof Health>;
 

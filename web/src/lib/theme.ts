@@ -31,8 +31,14 @@ const [theme, setThemeSignal] = createSignal<Theme>(initial());
 export { theme };
 
 export function setTheme(next: Theme): void {
+  const root = document.documentElement;
+  // Without this every element with a colour transition would fade on its own schedule, and for a
+  // moment text would sit on a background of the other theme.
+  root.classList.add('mn-theme-switching');
   setThemeSignal(next);
-  document.documentElement.dataset.theme = next;
+  root.dataset.theme = next;
+  void root.offsetWidth;
+  requestAnimationFrame(() => root.classList.remove('mn-theme-switching'));
   document
     .querySelector('meta[name="theme-color"]')
     ?.setAttribute('content', next === 'dark' ? '#0b0f17' : '#f3f4f7');

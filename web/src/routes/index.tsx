@@ -34,7 +34,12 @@ const storeLabels: Record<string, { name: string; hint: string }> = {
   sqlite: { name: 'SQLite', hint: 'Embedded database in the data folder' },
   dynamodb: { name: 'DynamoDB', hint: 'AWS single-table store' },
 };
-const modeLabels: Record<string, string> = { local: 'Self-hosted', aws: 'Cloud (AWS)' };
+const modeLabels: Record<string, string> = { selfhosted: 'Self-hosted', saas: 'Hosted' };
+const statusLabels: Record<string, { name: string; tone: 'ok' | 'warn' | 'bad' }> = {
+  ok: { name: 'Healthy', tone: 'ok' },
+  degraded: { name: 'Degraded', tone: 'warn' },
+  unavailable: { name: 'Unavailable', tone: 'bad' },
+};
 const wsLabels: Record<WsStatus, { name: string; hint: string }> = {
   live: { name: 'Live', hint: 'Updates arrive as they happen' },
   connecting: { name: 'Connecting…', hint: 'Opening the live connection' },
@@ -53,7 +58,7 @@ function StatCard(props: {
   return (
     <div
       data-testid={props.testId}
-      class="relative overflow-hidden rounded-2xl border border-line bg-surface p-5 shadow-sm shadow-black/5"
+      class="relative overflow-hidden rounded-2xl border border-line bg-surface p-4 shadow-sm shadow-black/5 sm:p-5"
     >
       <div class="flex items-center justify-between text-sm font-medium text-muted">
         <span>{props.label}</span>
@@ -70,7 +75,7 @@ function StatCard(props: {
           {props.icon}
         </span>
       </div>
-      <div class="mt-3 text-2xl font-semibold tracking-tight text-fg">{props.value}</div>
+      <div class="mt-3 text-xl font-semibold tracking-tight text-fg sm:text-2xl">{props.value}</div>
       <div class="mt-1 text-sm text-muted">{props.hint}</div>
     </div>
   );
@@ -107,7 +112,7 @@ function PosterWall() {
 
 function StatSkeleton() {
   return (
-    <div class="rounded-2xl border border-line bg-surface p-5">
+    <div class="rounded-2xl border border-line bg-surface p-4 sm:p-5">
       <div class="flex items-center justify-between">
         <Skeleton class="h-4 w-20" />
         <Skeleton class="size-9 rounded-xl" />
@@ -188,15 +193,15 @@ export default function Home() {
     <div class="space-y-8">
       <section
         aria-labelledby="home-title"
-        class="relative isolate overflow-hidden rounded-3xl border border-line bg-surface px-6 py-8 md:px-10 md:py-10"
+        class="relative isolate overflow-hidden rounded-3xl border border-line bg-surface px-5 py-6 sm:px-6 sm:py-8 md:px-10 md:py-10"
       >
         <PosterWall />
         <div class="relative max-w-2xl">
           <p class="text-sm font-semibold tracking-wide text-accent uppercase">MediaNest</p>
-          <h1 id="home-title" class="mt-2 text-3xl font-bold tracking-tight text-fg md:text-4xl">
+          <h1 id="home-title" class="mt-2 text-2xl font-bold tracking-tight text-fg sm:text-3xl md:text-4xl">
             Your Plex household, in one place
           </h1>
-          <p class="mt-3 text-base text-muted">
+          <p class="mt-3 text-sm text-muted sm:text-base">
             Service status, the library, requests and downloads for everyone who shares your server — live on
             the sofa and at the desk.
           </p>
@@ -238,7 +243,7 @@ export default function Home() {
           </Match>
           <Match when={load().state === 'loading'}>
             <div
-              class="grid gap-4 sm:grid-cols-2 xl:grid-cols-4"
+              class="grid grid-cols-2 gap-3 sm:gap-4 xl:grid-cols-4"
               aria-busy="true"
               data-testid="health-loading"
             >
@@ -251,25 +256,28 @@ export default function Home() {
           <Match when={ready()}>
             {(r) => {
               const h = () => r().data;
-              const healthy = () => ['ok', 'healthy', 'up'].includes(h().status);
+              const status = () => statusLabels[h().status] ?? { name: h().status, tone: 'warn' as const };
+              const depth = () => h().queue.depth;
+              const dead = () => h().queue.deadLetter;
               return (
-                <div class="grid gap-4 sm:grid-cols-2 xl:grid-cols-4" data-testid="health">
+                <div class="grid grid-cols-2 gap-3 sm:gap-4 xl:grid-cols-4" data-testid="health">
                   <StatCard
                     testId="health-status"
                     label="Server"
                     icon={<Server size={18} />}
-                    tone={healthy() ? 'ok' : 'bad'}
+                    tone={status().tone}
                     value={
                       <span class="flex items-center gap-2">
                         <span
                           aria-hidden="true"
                           classList={{
                             'size-2.5 rounded-full': true,
-                            'bg-ok': healthy(),
-                            'bg-bad': !healthy(),
+                            'bg-ok': status().tone === 'ok',
+                            'bg-warn': status().tone === 'warn',
+                            'bg-bad': status().tone === 'bad',
                           }}
                         />
-                        {healthy() ? 'Healthy' : h().status === 'degraded' ? 'Degraded' : h().status}
+                        {status().name}
                       </span>
                     }
                     hint={
@@ -290,19 +298,21 @@ export default function Home() {
                     testId="health-queue"
                     label="Job queue"
                     icon={<Layers size={18} />}
-                    tone={h().queue.deadLetter > 0 ? 'warn' : undefined}
+                    tone={depth() === null ? 'warn' : (dead() ?? 0) > 0 ? 'warn' : undefined}
                     value={
-                      <>
-                        {numbers.format(h().queue.depth)}
-                        <span class="ml-1.5 text-base font-medium text-muted">
-                          {h().queue.depth === 1 ? 'job waiting' : 'jobs waiting'}
+                      <Show when={depth() !== null} fallback="Unknown">
+                        {numbers.format(depth()!)}{' '}
+                        <span class="ml-1 text-sm font-medium text-muted sm:text-base">
+                          {depth() === 1 ? 'job waiting' : 'jobs waiting'}
                         </span>
-                      </>
+                      </Show>
                     }
                     hint={
-                      h().queue.deadLetter > 0
-                        ? `${numbers.format(h().queue.deadLetter)} failed permanently`
-                        : 'No failed jobs'
+                      depth() === null || dead() === null
+                        ? 'The queue could not be read'
+                        : dead()! > 0
+                          ? `${numbers.format(dead()!)} failed permanently`
+                          : 'No failed jobs'
                     }
                   />
                   <StatCard

@@ -1,0 +1,239 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeBrowser, expectNoA11yViolations, type RunningApp, startApp, withPage } from './harness.ts';
+
+interface HealthBody {
+  status: string;
+  version: string;
+  store: string;
+  queue: { depth: number; deadLetter: number };
+}
+
+let app: RunningApp;
+let health: HealthBody;
+
+beforeAll(async () => {
+  // No consumers: the seeded jobs stay queued, so the page has a known, non-zero depth to show.
+  app = await startApp({ consumers: false });
+  for (let i = 0; i < 3; i++) await app.system?.queue.send('jobs', { type: 'e2e.seeded', n: i });
+  const res = await fetch(`${app.url}/api/health`);
+  health = (await res.json()) as HealthBody;
+});
+
+afterAll(async () => {
+  await closeBrowser();
+  await app?.close();
+});
+
+async function openHome(page: Page): Promise<void> {
+  await page.goto(`${app.url}/`);
+  await page.getByTestId('health').waitFor();
+  await page.locator('[data-testid="ws-status"][data-status="live"]').waitFor();
+}
+
+function themeOf(page: Page): Promise<string | null> {
+  return page.locator('html').getAttribute('data-theme');
+}
+
+/** Checks the page as it is now in the dark theme, then again after switching to light. */
+async function expectAccessibleInBothThemes(page: Page): Promise<void> {
+  const theme = () => themeOf(page);
+  const start = await theme();
+  await expectNoA11yViolations(page);
+  await page.getByTestId('theme-switch').filter({ visible: true }).click();
+  expect(await theme()).not.toBe(start);
+  await expectNoA11yViolations(page);
+}
+
+describe('app shell', () => {
+  it('renders the portal status from /api/health', () =>
+    withPage('shell-health', async (page) => {
+      // arrange / act
+      await page.goto(`${app.url}/`);
+      await page.getByTestId('health').waitFor();
+
+      // assert
+      expect(await page.getByTestId('health-version').textContent()).toBe(health.version);
+      const store = { sqlite: 'SQLite', dynamodb: 'DynamoDB' }[health.store] ?? health.store;
+      expect(await page.getByTestId('health-store').textContent()).toContain(store);
+      if (app.system) expect(health.queue.depth).toBe(3);
+      expect(await page.getByTestId('health-queue').textContent()).toContain(
+        `${health.queue.depth} jobs waiting`,
+      );
+      expect(await page.getByTestId('health-status').textContent()).toContain('Healthy');
+      expect(await page.title()).toBe('Home · MediaNest');
+    }));
+
+  it('shows the live WebSocket indicator, and reconnecting when the socket drops', () =>
+    withPage('shell-websocket', async (page) => {
+      // arrange: pass sockets through to the real server until told to cut them
+      let cut = false;
+      const open: Array<{ close(): Promise<void> }> = [];
+      await page.routeWebSocket(/\/ws$/, (ws) => {
+        if (cut) {
+          void ws.close({ code: 1012, reason: 'test: server restarting' });
+          return;
+        }
+        ws.connectToServer();
+        open.push(ws);
+      });
+      await openHome(page);
+      expect(await page.getByTestId('ws-status').textContent()).toContain('Live');
+
+      // act: the server goes away and refuses new connections
+      cut = true;
+      await Promise.all(open.map((ws) => ws.close()));
+
+      // assert: the loss is visible, then recovery is automatic once the server is back
+      await page.locator('[data-testid="ws-status"][data-status="reconnecting"]').waitFor();
+      await page.getByTestId('ws-banner').waitFor();
+      expect(await page.getByTestId('ws-banner').textContent()).toContain('reconnecting');
+      await expectAccessibleInBothThemes(page);
+      cut = false;
+      await page.getByRole('button', { name: 'Retry now' }).click();
+      await page.locator('[data-testid="ws-status"][data-status="live"]').waitFor();
+      await page.getByTestId('ws-banner').waitFor({ state: 'detached' });
+    }));
+
+  it('shows skeletons while the status loads', () =>
+    withPage('shell-health-loading', async (page) => {
+      // arrange: hold the health answer until the skeleton has been seen
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      await page.route('**/api/health', async (route) => {
+        await held;
+        await route.continue();
+      });
+
+      // act
+      await page.goto(`${app.url}/`);
+
+      // assert
+      await page.getByTestId('health-loading').waitFor();
+      expect(await page.getByTestId('health').count()).toBe(0);
+      release();
+      await page.getByTestId('health').waitFor();
+      expect(await page.getByTestId('health-loading').count()).toBe(0);
+    }));
+
+  it('shows an API error in words with a retry that recovers', () =>
+    withPage('shell-health-error', async (page) => {
+      // arrange: the first health call fails the way the API reports errors
+      let failing = true;
+      await page.route('**/api/health', async (route) => {
+        if (!failing) return route.continue();
+        await route.fulfill({
+          status: 503,
+          contentType: 'application/json',
+          body: JSON.stringify({
+            error: { code: 'unavailable', message: 'The store is not answering', requestId: 'req_e2e_1' },
+          }),
+        });
+      });
+
+      // act
+      await page.goto(`${app.url}/`);
+      const error = page.getByTestId('error-state');
+      await error.waitFor();
+
+      // assert
+      expect(await error.textContent()).toContain('The store is not answering');
+      expect(await error.textContent()).toContain('req_e2e_1');
+      await expectAccessibleInBothThemes(page);
+      failing = false;
+      await error.getByRole('button', { name: 'Try again' }).click();
+      await page.getByTestId('health').waitFor();
+      expect(await page.getByTestId('health-version').textContent()).toBe(health.version);
+    }));
+
+  it('switches the theme and keeps the choice after a reload', () =>
+    withPage('shell-theme', async (page) => {
+      // arrange: dark is the default for a dark-preferring browser
+      await openHome(page);
+      const theme = () => themeOf(page);
+      expect(await theme()).toBe('dark');
+
+      // act
+      await page.getByTestId('theme-switch').filter({ visible: true }).click();
+
+      // assert
+      expect(await theme()).toBe('light');
+      await page.reload();
+      await page.getByTestId('health').waitFor();
+      expect(await theme()).toBe('light');
+      expect(
+        await page.getByTestId('theme-switch').filter({ visible: true }).getAttribute('aria-checked'),
+      ).toBe('false');
+    }));
+
+  it('follows prefers-color-scheme on a first visit', () =>
+    withPage(
+      'shell-theme-first-visit',
+      async (page) => {
+        await page.goto(`${app.url}/`);
+        await page.getByTestId('health').waitFor();
+        expect(await themeOf(page)).toBe('light');
+      },
+      { context: { colorScheme: 'light' } },
+    ));
+
+  it('uses side navigation on wide screens and a bottom bar on phones', async () => {
+    await withPage('shell-nav-desktop', async (page) => {
+      await openHome(page);
+      expect(await page.getByRole('navigation', { name: 'Main', exact: true }).isVisible()).toBe(true);
+      expect(await page.getByTestId('bottom-nav').isVisible()).toBe(false);
+    });
+    await withPage(
+      'shell-nav-phone',
+      async (page) => {
+        await openHome(page);
+        const bottom = page.getByTestId('bottom-nav');
+        expect(await bottom.isVisible()).toBe(true);
+        expect(await page.getByRole('navigation', { name: 'Main', exact: true }).isVisible()).toBe(false);
+        const home = bottom.getByRole('link', { name: 'Home' });
+        expect(await home.getAttribute('aria-current')).toBe('page');
+        const box = (await bottom.boundingBox())!;
+        expect(box.y + box.height).toBeCloseTo(844, 0);
+      },
+      { context: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } },
+    );
+  });
+
+  it('offers a skip link as the first stop for keyboard users', () =>
+    withPage('shell-skip-link', async (page) => {
+      await openHome(page);
+      await page.keyboard.press('Tab');
+      const focused = page.locator(':focus');
+      expect(await focused.textContent()).toBe('Skip to content');
+      await page.keyboard.press('Enter');
+      expect(await page.locator('#main:focus').count()).toBe(1);
+    }));
+
+  it('shows a not-found page for unknown addresses', () =>
+    withPage('shell-not-found', async (page) => {
+      await page.goto(`${app.url}/no/such/page`);
+      await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+      await page.getByRole('link', { name: 'Back to Home' }).click();
+      await page.getByTestId('health').waitFor();
+    }));
+
+  for (const colorScheme of ['dark', 'light'] as const) {
+    for (const [device, viewport] of [
+      ['desktop', { width: 1280, height: 800 }],
+      ['phone', { width: 390, height: 844 }],
+    ] as const) {
+      it(`passes axe (serious/critical) in the ${colorScheme} theme on ${device}`, () =>
+        withPage(
+          `shell-axe-${colorScheme}-${device}`,
+          async (page) => {
+            await openHome(page);
+            expect(await themeOf(page)).toBe(colorScheme);
+            await expectNoA11yViolations(page);
+          },
+          { context: { colorScheme, viewport } },
+        ));
+    }
+  }
+});
