@@ -1,3 +1,8 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../port/clock.ts';
 import { openSqlite } from '../sqlite/db.ts';
@@ -72,5 +77,61 @@ describe('SqliteQueue specifics', () => {
     await queue.send('jobs', 1, { delaySeconds: 30 });
     expect(await queue.nextVisibleAt('jobs')).toBe(clock.now() + 30_000);
     db.close();
+  });
+});
+
+describe('SqliteQueue across processes', () => {
+  it('never hands the same message to two processes draining one file', async () => {
+    // arrange
+    const dir = mkdtempSync(join(tmpdir(), 'mn-queue-procs-'));
+    const path = join(dir, 'medianest.db');
+    const db = openSqlite(path);
+    const queue = new SqliteQueue(db);
+    const sent = new Set<string>();
+    for (let i = 0; i < 90; i++) sent.add((await queue.send('shared', { i })).id);
+    const script = fileURLToPath(new URL('./drain-child.ts', import.meta.url));
+    const children = [0, 1, 2].map(() => {
+      const child = spawn(process.execPath, [script, path], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+      });
+      child.stderr.on('data', (d) => {
+        err += d;
+      });
+      const ready = new Promise<void>((resolve) => {
+        const check = () => (out.startsWith('ready\n') ? resolve() : setTimeout(check, 5));
+        check();
+      });
+      const done = new Promise<string[]>((resolve, reject) =>
+        child.on('exit', (code) =>
+          code === 0
+            ? resolve(
+                out
+                  .split('\n')
+                  .filter((l) => l.startsWith('got '))
+                  .map((l) => l.slice(4)),
+              )
+            : reject(new Error(`child failed (${code}): ${err}`)),
+        ),
+      );
+      return { child, ready, done };
+    });
+    try {
+      // act: start all three at once
+      await Promise.all(children.map((c) => c.ready));
+      for (const c of children) c.child.stdin.end('go\n');
+      const got = await Promise.all(children.map((c) => c.done));
+      // assert
+      const all = got.flat();
+      expect(all.length).toBe(90);
+      expect(new Set(all)).toEqual(sent);
+      expect(await queue.depth('shared')).toBe(0);
+    } finally {
+      for (const c of children) c.child.kill('SIGKILL');
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
