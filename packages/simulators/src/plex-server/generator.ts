@@ -4,7 +4,6 @@
  * from the same seed, so 50,000 items cost a few tens of milliseconds and the same seed always
  * gives the same titles, guids and rating keys.
  */
-import { createHash } from 'node:crypto';
 import {
   ADJECTIVES,
   COUNTRIES,
@@ -48,7 +47,6 @@ export interface Node {
   tmdbId: number;
   imdbId: string;
   tvdbId: number | null;
-  plexGuid: string;
   summary: string | null;
   studio: string;
   index: number | null;
@@ -115,9 +113,13 @@ const pad = (n: number, w: number) => String(n).padStart(w, '0');
 const dateOf = (year: number, r: () => number) =>
   `${year}-${pad(1 + Math.floor(r() * 12), 2)}-${pad(1 + Math.floor(r() * 28), 2)}`;
 
-export function plexGuidOf(kind: NodeKind, seed: number): string {
-  const hex = createHash('sha1').update(`${kind}:${seed}`).digest('hex').slice(0, 24);
-  return `plex://${kind}/${hex}`;
+const KIND_SALT: Record<NodeKind, number> = { movie: 1, show: 2, season: 3, episode: 4 };
+const hex8 = (n: number) => n.toString(16).padStart(8, '0');
+
+/** 24 hex digits like Plex's agent guids; derived on demand so generation allocates less. */
+export function plexGuidOf(node: Pick<Node, 'kind' | 'seed'>): string {
+  const k = KIND_SALT[node.kind];
+  return `plex://${node.kind}/${hex8(mix(node.seed, k, 1))}${hex8(mix(node.seed, k, 2))}${hex8(mix(node.seed, k, 3))}`;
 }
 
 export interface Overrides {
@@ -187,7 +189,6 @@ export function makeTopLevel(
     tmdbId,
     imdbId: overrides.imdbId ?? `tt${pad(1_000_000 + salt * 30_000 + index, 7)}`,
     tvdbId: overrides.tvdbId ?? (kind === 'show' ? 70_000 + salt * 100_000 + index : null),
-    plexGuid: plexGuidOf(kind, seed),
     summary: overrides.summary ?? null,
     studio: pick(r, STUDIOS),
     index: kind === 'show' ? 1 : null,
@@ -227,7 +228,6 @@ function makeSeason(show: Node, n: number): Node {
     titleSort: `Season ${n}`,
     year,
     originallyAvailableAt: dateOf(year, r),
-    plexGuid: plexGuidOf('season', seed),
     tmdbId: show.tmdbId,
     imdbId: show.imdbId,
     tvdbId: show.tvdbId === null ? null : show.tvdbId * 100 + n,
@@ -258,7 +258,6 @@ function makeEpisode(season: Node, n: number): Node {
     updatedAt: Math.max(addedAt, show.updatedAt),
     viewCount: show.viewCount > 0 && r() < 0.7 ? 1 : 0,
     lastViewedAt: null,
-    plexGuid: plexGuidOf('episode', seed),
     tvdbId: season.tvdbId === null ? null : season.tvdbId * 100 + n,
     imdbId: `tt${pad(5_000_000 + ((show.ratingKey * 131 + (season.index ?? 0) * 17 + n) % 4_000_000), 7)}`,
     summary: null,

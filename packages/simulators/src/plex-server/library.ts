@@ -14,6 +14,7 @@ import {
   makeTopLevel,
   type Node,
   type Overrides,
+  plexGuidOf,
   SEASON_BASE,
 } from './generator.ts';
 import { GENRES } from './words.ts';
@@ -361,7 +362,7 @@ export class Library {
 }
 
 export function guidsOf(node: Node): string[] {
-  const out = [node.plexGuid, `imdb://${node.imdbId}`, `tmdb://${node.tmdbId}`];
+  const out = [plexGuidOf(node), `imdb://${node.imdbId}`, `tmdb://${node.tmdbId}`];
   if (node.tvdbId !== null) out.push(`tvdb://${node.tvdbId}`);
   return out;
 }

@@ -1,5 +1,5 @@
 /** PMS JSON shapes (PROTOCOLS.md §2: SPEC `Metadata`, `LibrarySection`; PA's parsers). */
-import { childrenOf, detailsOf, type Node } from './generator.ts';
+import { childrenOf, detailsOf, type Node, plexGuidOf } from './generator.ts';
 import {
   type CollectionState,
   guidsOf,
@@ -102,7 +102,7 @@ export function itemJson(lib: Library, n: Node, opts: RenderOptions): Record<str
       n.kind === 'show' || n.kind === 'season'
         ? `/library/metadata/${n.ratingKey}/children`
         : `/library/metadata/${n.ratingKey}`,
-    guid: n.plexGuid,
+    guid: plexGuidOf(n),
     type: n.kind,
     title: n.title,
     librarySectionTitle: section?.spec.title,
@@ -146,7 +146,7 @@ export function itemJson(lib: Library, n: Node, opts: RenderOptions): Record<str
     const episodes = childrenOf(n);
     Object.assign(base, {
       parentRatingKey: String(show.ratingKey),
-      parentGuid: show.plexGuid,
+      parentGuid: plexGuidOf(show),
       parentKey: `/library/metadata/${show.ratingKey}`,
       parentTitle: show.title,
       parentThumb: thumbOf(show),
@@ -167,13 +167,13 @@ export function itemJson(lib: Library, n: Node, opts: RenderOptions): Record<str
     Object.assign(base, {
       titleSort: n.titleSort,
       grandparentRatingKey: String(show.ratingKey),
-      grandparentGuid: show.plexGuid,
+      grandparentGuid: plexGuidOf(show),
       grandparentKey: `/library/metadata/${show.ratingKey}`,
       grandparentTitle: show.title,
       grandparentThumb: thumbOf(show),
       grandparentArt: artOf(show),
       parentRatingKey: String(season.ratingKey),
-      parentGuid: season.plexGuid,
+      parentGuid: plexGuidOf(season),
       parentKey: `/library/metadata/${season.ratingKey}`,
       parentTitle: season.title,
       parentThumb: thumbOf(season),
