@@ -97,6 +97,25 @@ describe('startLocal', () => {
     expect((await fetch(`${url}/api/health`)).status).toBe(200);
   });
 
+  it('derives the public URL from the real port, so signed blob links work', async () => {
+    const { url, system } = await start({ consumers: false });
+    expect(system.config.publicUrl).toBe(url);
+    await system.blob.put('posters/p.jpg', new TextEncoder().encode('poster'), { contentType: 'image/jpeg' });
+    const link = await system.blob.signedUrl('posters/p.jpg', 60);
+    expect(link.startsWith(`${url}/api/blob/`)).toBe(true);
+    const res = await fetch(link);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('poster');
+  });
+
+  it('keeps an explicit public URL', async () => {
+    const { system } = await start({
+      consumers: false,
+      env: { ...QUIET, MEDIANEST_PUBLIC_URL: 'https://media.example.com' },
+    });
+    expect(system.config.publicUrl).toBe('https://media.example.com');
+  });
+
   it('answers WebSocket pings and closes unauthenticated clients', async () => {
     const { url } = await start({ consumers: false });
     const ws = new WebSocket(`${url.replace('http', 'ws')}/ws`);

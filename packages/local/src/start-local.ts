@@ -61,19 +61,61 @@ export interface LocalServer {
 }
 
 export async function startLocal(options: StartLocalOptions = {}): Promise<LocalServer> {
-  const base = loadConfig(options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const base = loadConfig(env);
+  const host = options.host ?? base.host;
+  const webDir = resolve(options.webDir ?? base.webDir ?? DEFAULT_WEB_DIR);
+  const logger = options.logger ?? createLogger('medianest', { level: base.logLevel });
+
+  // Listen before building the system: with port 0 the real port is only known now, and the
+  // default public URL (signed blob links) must carry it. Requests arriving in between wait.
+  let ready: (request: Request, env: unknown) => Response | Promise<Response> = () =>
+    new Response('Starting', { status: 503, headers: { 'retry-after': '1' } });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  // The default factory is node:http's createServer.
+  const server = createAdaptorServer({
+    fetch: (request, bindings) => ready(request, bindings),
+    websocket: { server: wss },
+  }) as HttpServer;
+  const wanted = options.port ?? base.port;
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(wanted, host, () => {
+        server.off('error', reject);
+        resolveListen();
+      });
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`Port ${wanted} on ${host} is already in use (set PORT)`);
+    }
+    throw err;
+  }
+  const port = (server.address() as AddressInfo).port;
+  const wildcard = host === '0.0.0.0' || host === '::';
+  const bracket = (h: string) => (h.includes(':') ? `[${h}]` : h);
+  const url = `http://${bracket(wildcard ? '127.0.0.1' : host)}:${port}`;
   const config = {
     ...base,
+    host,
+    port,
     ...(options.dataDir !== undefined ? { dataDir: resolve(options.dataDir) } : {}),
-    ...(options.host !== undefined ? { host: options.host } : {}),
-    ...(options.port !== undefined ? { port: options.port } : {}),
+    publicUrl: env.MEDIANEST_PUBLIC_URL?.trim()
+      ? base.publicUrl
+      : `http://${wildcard ? 'localhost' : bracket(host)}:${port}`,
   };
-  const webDir = resolve(options.webDir ?? base.webDir ?? DEFAULT_WEB_DIR);
-  const logger = options.logger ?? createLogger('medianest', { level: config.logLevel });
-  const system = await createLocalSystem(config, {
-    logger,
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
+
+  let system: LocalSystem;
+  try {
+    system = await createLocalSystem(config, {
+      logger,
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+  } catch (err) {
+    await new Promise<void>((done) => server.close(() => done()));
+    throw err;
+  }
 
   const hub: SocketHub = { sockets: new Set() };
   const api = createApp(system);
@@ -89,28 +131,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
   }
   root.use('*', serveWeb({ dir: webDir }));
   root.notFound((c) => c.text('Not found', 404));
-
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-  // The default factory is node:http's createServer.
-  const server = createAdaptorServer({ fetch: root.fetch, websocket: { server: wss } }) as HttpServer;
-  try {
-    await new Promise<void>((resolveListen, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => {
-        server.off('error', reject);
-        resolveListen();
-      });
-    });
-  } catch (err) {
-    await system.close();
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE')
-      throw new Error(`Port ${config.port} on ${config.host} is already in use (set PORT)`);
-    throw err;
-  }
-  const port = (server.address() as AddressInfo).port;
-  const loopback = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  const url = `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}`;
+  ready = (request, bindings) => root.fetch(request, bindings);
 
   const consumers: ConsumerHandle[] = [];
   let tickTimer: ReturnType<typeof setInterval> | undefined;
@@ -139,7 +160,8 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
 
   logger.info('MediaNest is listening', {
     url,
-    host: config.host,
+    publicUrl: config.publicUrl,
+    host,
     port,
     dataDir: config.dataDir,
     mode: config.mode,

@@ -1,4 +1,8 @@
-import { CORRELATION_HEADER, correlationId, withCorrelationId } from '@medianest/core/observability/logger';
+import {
+  CORRELATION_HEADER,
+  correlationId,
+  lazyWithCorrelationId,
+} from '@medianest/core/observability/logger';
 import type { System } from '@medianest/core/system/index';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env.ts';
@@ -12,7 +16,7 @@ export const requestContext = (system: System) =>
     const requestId = correlationId(c.req.header(CORRELATION_HEADER));
     c.set('system', system);
     c.set('requestId', requestId);
-    c.set('logger', withCorrelationId(system.logger, requestId));
+    c.set('logger', lazyWithCorrelationId(system.logger, requestId));
     c.header(CORRELATION_HEADER, requestId);
     await next();
     // Error responses are built by onError on a fresh context: make sure they carry the id too.

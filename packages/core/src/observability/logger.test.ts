@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { correlationId, createLogger, isSecretKey, REDACTED, redact, withCorrelationId } from './logger.ts';
+import {
+  correlationId,
+  createLogger,
+  isSecretKey,
+  lazyWithCorrelationId,
+  REDACTED,
+  redact,
+  withCorrelationId,
+} from './logger.ts';
 
 function captureStdout() {
   const lines: string[] = [];
@@ -118,5 +126,19 @@ describe('correlationId', () => {
     expect(fresh).toMatch(/^[0-9a-f-]{36}$/);
     expect(correlationId(undefined)).not.toBe(correlationId(undefined));
     expect(correlationId('x'.repeat(129))).not.toBe('x'.repeat(129));
+  });
+});
+
+describe('lazyWithCorrelationId', () => {
+  it('behaves like the eager child once used', () => {
+    const out = captureStdout();
+    const lazy = lazyWithCorrelationId(createLogger('medianest-test'), 'req-lazy');
+    lazy.info('from lazy', { apiKey: 'k' });
+    expect(lazy.getLevelName()).toBe('INFO');
+    expect(out.records()[0]).toMatchObject({
+      message: 'from lazy',
+      correlation_id: 'req-lazy',
+      apiKey: REDACTED,
+    });
   });
 });

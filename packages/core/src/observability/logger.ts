@@ -102,3 +102,29 @@ export function correlationId(incoming?: string | null): string {
 export function withCorrelationId(logger: Logger, id: string, extra: Record<string, string> = {}): Logger {
   return logger.createChild({ persistentKeys: { correlation_id: id, ...extra } });
 }
+
+/**
+ * The same child, built on first use: creating a Powertools child costs about as much as the rest
+ * of a small request, and most requests never log.
+ */
+export function lazyWithCorrelationId(
+  logger: Logger,
+  id: string,
+  extra: Record<string, string> = {},
+): Logger {
+  let child: Logger | undefined;
+  const real = () => {
+    child ??= withCorrelationId(logger, id, extra);
+    return child;
+  };
+  return new Proxy(logger, {
+    get(_target, prop) {
+      const target = real();
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+    set(_target, prop, value) {
+      return Reflect.set(real(), prop, value);
+    },
+  });
+}

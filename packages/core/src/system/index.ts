@@ -251,7 +251,7 @@ export function createAwsSystem(env: Env = process.env, options: AwsSystemOption
       }),
   );
   const realtime = lazy<Realtime>(
-    () => new ApiGatewayRealtime({ client: management.get(), table: table.get() }),
+    () => new ApiGatewayRealtime({ client: management.get(), table: table.get(), clock }),
   );
 
   return {
