@@ -66,6 +66,25 @@ const BATCH_ATTEMPTS = 10;
 const REPLAYS = 8;
 const TTL = tableSchema.ttlAttribute;
 
+const OR = 0;
+const AND = 1;
+const ATOM = 2;
+interface Sub {
+  text: string;
+  prec: typeof OR | typeof AND | typeof ATOM;
+}
+const atom = (text: string): Sub => ({ text, prec: ATOM });
+
+function and(...parts: Sub[]): Sub {
+  if (parts.length === 1) return parts[0] as Sub;
+  return { text: parts.map((p) => (p.prec < AND ? `(${p.text})` : p.text)).join(' AND '), prec: AND };
+}
+
+function or(...parts: Sub[]): Sub {
+  if (parts.length === 1) return parts[0] as Sub;
+  return { text: parts.map((p) => p.text).join(' OR '), prec: OR };
+}
+
 /** Builds expressions with placeholders only, so any attribute name (reserved words, dots, spaces) works. */
 class Expr {
   readonly names: Record<string, string> = {};
@@ -89,20 +108,41 @@ class Expr {
     return id;
   }
 
+  /** The condition as an expression (the top level needs no parentheses). */
   condition(c: Condition): string {
-    if ('and' in c) return c.and.map((e) => `(${this.condition(e)})`).join(' AND ');
-    if ('or' in c) return c.or.map((e) => `(${this.condition(e)})`).join(' OR ');
-    if ('not' in c) return `NOT (${this.condition(c.not)})`;
+    return this.#cond(c).text;
+  }
+
+  /**
+   * DynamoDB rejects redundant parentheses, so sub-expressions carry their precedence (OR < AND <
+   * NOT and comparisons) and are parenthesised only where the operator around them binds tighter.
+   */
+  #cond(c: Condition): Sub {
+    if ('and' in c) return and(...c.and.map((e) => this.#cond(e)));
+    if ('or' in c) return or(...c.or.map((e) => this.#cond(e)));
+    if ('not' in c) {
+      const inner = this.#cond(c.not);
+      return { text: `NOT ${inner.prec < ATOM ? `(${inner.text})` : inner.text}`, prec: ATOM };
+    }
     const a = this.name(c.attr);
-    if ('exists' in c) return c.exists ? `attribute_exists(${a})` : `attribute_not_exists(${a})`;
-    if ('beginsWith' in c) return `begins_with(${a}, ${this.value(c.beginsWith)})`;
-    return `${a} ${c.op} ${this.value(c.value)}`;
+    if ('exists' in c) return atom(c.exists ? `attribute_exists(${a})` : `attribute_not_exists(${a})`);
+    if ('beginsWith' in c) return atom(`begins_with(${a}, ${this.value(c.beginsWith)})`);
+    return atom(`${a} ${c.op} ${this.value(c.value)}`);
   }
 
   /** True for a missing item and for a live one; false for an expired one. */
-  live(nowMs: number): string {
+  #live(nowMs: number): Sub {
     const ttl = this.name(TTL);
-    return `(attribute_not_exists(${ttl}) OR ${ttl} > ${this.value(nowMs / 1000)})`;
+    return or(atom(`attribute_not_exists(${ttl})`), atom(`${ttl} > ${this.value(nowMs / 1000)}`));
+  }
+
+  live(nowMs: number): string {
+    return this.#live(nowMs).text;
+  }
+
+  /** True only for an item that exists and is expired. */
+  expired(nowMs: number): string {
+    return `${this.name(TTL)} <= ${this.value(nowMs / 1000)}`;
   }
 
   /**
@@ -110,11 +150,13 @@ class Expr {
    * expired case is a constant folded into the expression.
    */
   guarded(c: Condition, nowMs: number): string {
-    if (evaluate(c, undefined)) {
-      const ttl = this.name(TTL);
-      return `(${ttl} <= ${this.value(nowMs / 1000)}) OR (${this.condition(c)})`;
-    }
-    return `${this.live(nowMs)} AND (${this.condition(c)})`;
+    if (evaluate(c, undefined)) return or(atom(this.expired(nowMs)), this.#cond(c)).text;
+    return and(this.#live(nowMs), this.#cond(c)).text;
+  }
+
+  /** For in-place updates: the item must be missing or live, and `c` must hold. */
+  liveAnd(c: Condition | undefined, nowMs: number): string {
+    return c ? and(this.#live(nowMs), this.#cond(c)).text : this.live(nowMs);
   }
 
   update(u: NormalizedUpdate): string | undefined {
@@ -220,8 +262,7 @@ export class DynamoTable implements Table {
       const now = this.#clock.now();
       const x = new Expr();
       // In place only on a live or missing item: an expired one must not lend its attributes.
-      const guard = x.live(now);
-      const cond = u.condition ? `${guard} AND (${x.condition(u.condition)})` : guard;
+      const cond = x.liveAnd(u.condition, now);
       const updateExpr = x.update(u);
       try {
         const r = await this.#doc.send(
@@ -251,7 +292,7 @@ export class DynamoTable implements Table {
           new PutCommand({
             TableName: this.#name,
             Item: fresh,
-            ConditionExpression: `${y.name(TTL)} <= ${y.value(now / 1000)}`,
+            ConditionExpression: y.expired(now),
             ...y.params(),
           }),
         );
@@ -461,7 +502,7 @@ export class DynamoTable implements Table {
     const TableName = this.#name;
     const onFailure = { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const };
     if (fresh) {
-      const expr = `${x.name(TTL)} <= ${x.value(now / 1000)}`;
+      const expr = x.expired(now);
       return { Put: { TableName, Item: fresh, ConditionExpression: expr, ...x.params(), ...onFailure } };
     }
     switch (op.kind) {
@@ -470,8 +511,7 @@ export class DynamoTable implements Table {
         return { Put: { TableName, Item: op.item, ConditionExpression: expr, ...x.params() } };
       }
       case 'update': {
-        const guard = x.live(now);
-        const expr = op.condition ? `${guard} AND (${x.condition(op.condition)})` : guard;
+        const expr = x.liveAnd(op.condition, now);
         const updateExpr = x.update(op.update);
         return {
           Update: {
