@@ -95,6 +95,49 @@ describe('app shell', () => {
       await page.getByTestId('ws-banner').waitFor({ state: 'detached' });
     }));
 
+  it('pings every 25 s and replaces a socket whose pings go unanswered', () =>
+    withPage('shell-websocket-ping', async (page) => {
+      // arrange: a controllable clock, and a proxy that counts pings and can play a dead server
+      // (pongs swallowed, new connections refused)
+      await page.clock.install();
+      let pings = 0;
+      let accepted = 0;
+      let dead = false;
+      await page.routeWebSocket(/\/ws$/, (ws) => {
+        if (dead) {
+          void ws.close({ code: 1011, reason: 'test: dead server' });
+          return;
+        }
+        accepted += 1;
+        const server = ws.connectToServer();
+        ws.onMessage((message) => {
+          if (typeof message === 'string' && JSON.parse(message).type === 'ping') pings += 1;
+          server.send(message);
+        });
+        server.onMessage((message) => {
+          if (!dead) ws.send(message);
+        });
+      });
+      await openHome(page);
+      const afterOpen = pings;
+      expect(afterOpen).toBeGreaterThanOrEqual(1);
+
+      // act / assert: one more ping per 25 s while healthy
+      await page.clock.runFor(25_000);
+      await expect.poll(() => pings).toBe(afterOpen + 1);
+
+      // act: the server stops answering; the next ping is due within 25 s, its answer within 10 s
+      dead = true;
+      await page.clock.runFor(25_000 + 10_000 + 5_000);
+
+      // assert: the client gave up on the silent socket, says so, and recovers once it can
+      await page.locator('[data-testid="ws-status"][data-status="reconnecting"]').waitFor();
+      dead = false;
+      await page.clock.runFor(60_000);
+      await page.locator('[data-testid="ws-status"][data-status="live"]').waitFor();
+      expect(accepted).toBe(2);
+    }));
+
   it('shows skeletons while the status loads', () =>
     withPage('shell-health-loading', async (page) => {
       // arrange: hold the health answer until the skeleton has been seen
