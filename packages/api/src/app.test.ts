@@ -108,6 +108,13 @@ describe('request id', () => {
       correlation_id: 'corr-7',
       step: 1,
     });
+    // At DEBUG there is one access line per request, with the same id.
+    expect(logs.find((l) => l.message === 'request')).toMatchObject({
+      correlation_id: 'corr-7',
+      method: 'GET',
+      path: '/api/v1/test/log',
+      status: 200,
+    });
   });
 });
 
@@ -118,9 +125,14 @@ describe('error mapper', () => {
       app.get('/api/v1/test/fail', () => {
         throw new AppError(kind, `test.${kind}`, `failed: ${kind}`, { details: { field: 'x' } });
       });
-      const res = await app.request('/api/v1/test/fail', { headers: { 'x-request-id': 'r1' } });
-      expect(res.status).toBe(status);
-      expect(await res.json()).toEqual({
+      let res: Response | undefined;
+      const logs = await logsOf(async () => {
+        res = await app.request('/api/v1/test/fail', { headers: { 'x-request-id': 'r1' } });
+      });
+      expect(res!.status).toBe(status);
+      // Client mistakes are not server problems: only 5xx kinds are logged as warnings.
+      expect(logs.some((l) => l.level === 'WARN' || l.level === 'ERROR')).toBe(status >= 500);
+      expect(await res!.json()).toEqual({
         error: { code: `test.${kind}`, message: `failed: ${kind}`, details: { field: 'x' }, requestId: 'r1' },
       });
     },

@@ -160,10 +160,17 @@ describe('startLocal', () => {
     expect(await system.queue.depth('jobs')).toBe(0);
   });
 
-  it('close() stops the server and closes the database', async () => {
+  it('close() says goodbye to open sockets, stops the server and closes the database', async () => {
     const { url, system } = await start();
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/ws`);
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     await server!.close();
     server = undefined;
+    expect(await closed).toBe(1001);
     await expect(fetch(`${url}/api/health`)).rejects.toThrow();
     await expect(system.table.get({ pk: 'a', sk: 'b' })).rejects.toThrow();
   });

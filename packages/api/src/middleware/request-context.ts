@@ -16,9 +16,20 @@ export const requestContext = (system: System) =>
     const requestId = correlationId(c.req.header(CORRELATION_HEADER));
     c.set('system', system);
     c.set('requestId', requestId);
-    c.set('logger', lazyWithCorrelationId(system.logger, requestId));
+    const logger = lazyWithCorrelationId(system.logger, requestId);
+    c.set('logger', logger);
     c.header(CORRELATION_HEADER, requestId);
+    const started = performance.now();
     await next();
     // Error responses are built by onError on a fresh context: make sure they carry the id too.
     c.res.headers.set(CORRELATION_HEADER, requestId);
+    // An access line only when asked for: at INFO every health probe would be a log line.
+    if (system.logger.getLevelName() === 'DEBUG') {
+      logger.debug('request', {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+      });
+    }
   });
