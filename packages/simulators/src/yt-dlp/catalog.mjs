@@ -173,7 +173,11 @@ export function resolve(catalog, url, options = {}) {
     id: isChannel ? `UC${fakeVideoId(`channel:${name}`)}${fakeVideoId(`c2:${name}`)}`.slice(0, 24) : yt.id,
     title: isChannel ? `${name.replace(/^@/, '')} - Videos` : `Simulated playlist ${yt.id}`,
     channel: isChannel ? name.replace(/^@/, '') : 'Simulated Channel',
-    entries: [0, 1, 2].map((i) => fakeVideoId(`${yt.id}:${i}`)),
+    // Built-in channel uploads belong to that channel; playlist items to a default one.
+    entries: [0, 1, 2].map((i) => {
+      const id = fakeVideoId(`${yt.id}:${i}`);
+      return isChannel ? { id, channel: name.replace(/^@/, '') } : id;
+    }),
   };
   return {
     kind: 'playlist',

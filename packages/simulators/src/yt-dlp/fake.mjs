@@ -848,7 +848,11 @@ async function ffmpeg(ctx, args, output) {
   const ext = extname(output) || '.mp4';
   const temp = `${output.slice(0, output.length - ext.length)}.temp${ext}`;
   await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args, temp]);
+  // Like yt-dlp's ffmpeg post-processors: the output keeps the oldest input mtime.
+  const inputs = args.filter((_, i) => args[i - 1] === '-i').filter((f) => existsSync(f));
+  const oldest = Math.min(...inputs.map((f) => statSync(f).mtimeMs));
   renameSync(temp, output);
+  if (Number.isFinite(oldest)) utimesSync(output, new Date(), new Date(oldest));
 }
 
 /**
