@@ -1,4 +1,4 @@
-/** The Plex Media Server HTTP surface (PROTOCOLS.md §2) over a Library. JSON only. */
+/** The Plex Media Server HTTP surface (PROTOCOLS.md §2) over a Library: JSON when asked, XML otherwise. */
 import { AppError, isAppError } from '@medianest/core/error/index';
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -7,6 +7,7 @@ import type { Node, Overrides } from './generator.ts';
 import { MAX_SIDE, renderImage } from './image.ts';
 import { type Filter, type FilterOp, type Library, type SessionSpec, TYPE_NUMBER } from './library.ts';
 import { collectionJson, itemJson, sectionJson, sessionJson } from './render.ts';
+import { mediaContainerXml } from './xml.ts';
 
 export interface ServerInfo {
   machineIdentifier: string;
@@ -119,7 +120,9 @@ export function plexServerApp(
   });
 
   const container = (c: Context, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-    c.json({ MediaContainer: body }, 200, headers);
+    (c.req.header('accept') ?? '').includes('application/json')
+      ? c.json({ MediaContainer: body }, 200, headers)
+      : c.body(mediaContainerXml(body), 200, { ...headers, 'content-type': 'text/xml;charset=utf-8' });
 
   app.get('/identity', (c) =>
     container(c, {

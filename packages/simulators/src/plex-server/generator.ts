@@ -259,7 +259,8 @@ function makeEpisode(season: Node, n: number): Node {
     viewCount: show.viewCount > 0 && r() < 0.7 ? 1 : 0,
     lastViewedAt: null,
     tvdbId: season.tvdbId === null ? null : season.tvdbId * 100 + n,
-    imdbId: `tt${pad(5_000_000 + ((show.ratingKey * 131 + (season.index ?? 0) * 17 + n) % 4_000_000), 7)}`,
+    // Episode ids live in their own tt9xxxxxxx range so they never equal a movie's or show's.
+    imdbId: `tt${90_000_000 + ((show.ratingKey * 131 + (season.index ?? 0) * 17 + n) % 9_999_999)}`,
     summary: null,
     index: n,
     parent: season,

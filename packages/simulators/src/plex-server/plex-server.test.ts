@@ -1,3 +1,4 @@
+import { XMLParser } from 'fast-xml-parser';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -319,6 +320,27 @@ describe('Plex Media Server simulator', () => {
     expect((await get(`/library/metadata/${movies[0].ratingKey}/children`)).status).toBe(404);
   });
 
+  it('answers XML without Accept: application/json (Video for movies, Directory for shows)', async () => {
+    const res = await get('/library/sections/1/all?X-Plex-Container-Size=2&includeGuids=1', {
+      Accept: '*/*',
+    });
+    expect(res.headers.get('content-type')).toContain('xml');
+    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(await res.text());
+    expect(doc.MediaContainer).toMatchObject({
+      size: '2',
+      totalSize: expect.stringMatching(/^\d+$/),
+      allowSync: '1',
+    });
+    const video = doc.MediaContainer.Video[0];
+    expect(video).toMatchObject({ type: 'movie', ratingKey: expect.stringMatching(/^\d+$/) });
+    expect(video.Media.Part.file).toMatch(/^\/media\/movies\//);
+    expect(video.Guid.map((g: { id: string }) => g.id.split('://')[0])).toEqual(['imdb', 'tmdb']);
+    const shows = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(
+      await (await get('/library/sections/2/all?X-Plex-Container-Size=1', { Accept: 'text/xml' })).text(),
+    );
+    expect(shows.MediaContainer.Directory).toMatchObject({ type: 'show' });
+  });
+
   it('is deterministic: the same seed gives the same titles and guids', async () => {
     const again = await startPlexServer({
       machineIdentifier: MID,
@@ -330,7 +352,7 @@ describe('Plex Media Server simulator', () => {
     try {
       const a = (await json('/library/sections/1/all?includeGuids=1&sort=addedAt')).Metadata;
       const res = await fetch(`${again.url}/library/sections/1/all?includeGuids=1&sort=addedAt`, {
-        headers: { 'X-Plex-Token': OWNER },
+        headers: { 'X-Plex-Token': OWNER, Accept: 'application/json' },
       });
       const b = (await mcOf(res)).Metadata;
       const pick = (m: Record<string, unknown>) => [m.ratingKey, m.title, m.year, m.guid, m.Guid];

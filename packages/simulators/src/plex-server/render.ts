@@ -1,5 +1,5 @@
 /** PMS JSON shapes (PROTOCOLS.md §2: SPEC `Metadata`, `LibrarySection`; PA's parsers). */
-import { childrenOf, detailsOf, type Node, plexGuidOf } from './generator.ts';
+import { childrenOf, type Details, detailsOf, type Node, plexGuidOf } from './generator.ts';
 import {
   type CollectionState,
   guidsOf,
@@ -52,8 +52,8 @@ export function sectionJson(s: SectionState) {
 const thumbOf = (n: Node) => `/library/metadata/${n.ratingKey}/thumb/${n.updatedAt}`;
 const artOf = (n: Node) => `/library/metadata/${n.ratingKey}/art/${n.updatedAt}`;
 
-function mediaOf(lib: Library, n: Node) {
-  const d = detailsOf(n).media;
+function mediaOf(lib: Library, n: Node, details: Details) {
+  const d = details.media;
   const section = lib.section(n.sectionKey);
   const root = section?.spec.path ?? '/data/media';
   const show = n.kind === 'episode' ? n.parent?.parent : undefined;
@@ -191,7 +191,7 @@ export function itemJson(lib: Library, n: Node, opts: RenderOptions): Record<str
       updatedAt: n.updatedAt,
     });
   }
-  if (n.kind === 'movie' || n.kind === 'episode') base.Media = mediaOf(lib, n);
+  if (n.kind === 'movie' || n.kind === 'episode') base.Media = mediaOf(lib, n, d);
   if (n.kind === 'movie' || n.kind === 'show') {
     base.Genre = n.genreIds.map((id) =>
       opts.detail ? { id, filter: `genre=${id}`, tag: genreTag(id) } : { tag: genreTag(id) },
