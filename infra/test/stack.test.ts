@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -9,15 +10,36 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ApiGatewayRealtime } from '@medianest/core/adapter/realtime/apigw';
+import { DynamoTable } from '@medianest/core/adapter/table/dynamodb';
+import { createDynamoTable } from '@medianest/core/adapter/table/schema';
+import { systemClock } from '@medianest/core/port/clock';
+import { issueTicket } from '@medianest/core/realtime/index';
+import { freePort } from '@medianest/core/testing/free-port';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  ACCOUNT,
+  httpApiEvent,
+  REGION,
+  sqsEvent,
+  sqsRecord,
+  WS_ENDPOINT,
+  wsConnectEvent,
+} from '../../functions/src/testing/events.ts';
 import { findWildcards } from '../src/iam-check.ts';
 import { MediaNestStack } from '../src/stack.ts';
 import { parseStage } from '../src/stage.ts';
 import { SPA_REWRITE } from '../src/web.ts';
 import { WS_STAGE_NAME } from '../src/ws-api.ts';
+
+const run = promisify(execFile);
 
 // biome-ignore lint/suspicious/noExplicitAny: template properties are untyped CloudFormation JSON
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
@@ -31,6 +53,31 @@ const FUNCTIONS = {
   tick: 'Scheduler tick',
 } as const;
 
+const endpoint = inject('dynamoEndpoint');
+
+/** Runs a bundled handler in a fresh Node process (this one, so Node 24) with only `env`. */
+async function invokeBundle(
+  assemblyDir: string,
+  json: { Resources: Record<string, Resource> },
+  logicalId: string,
+  env: Record<string, string>,
+  event: unknown,
+): Promise<unknown> {
+  const assetHash = String(json.Resources[logicalId]!.Properties.Code.S3Key).replace(/\.zip$/, '');
+  const bundle = pathToFileURL(join(assemblyDir, `asset.${assetHash}`, 'index.mjs')).href;
+  const script = `
+    const { handler } = await import(process.env.SMOKE_BUNDLE);
+    const result = await handler(JSON.parse(process.env.SMOKE_EVENT), {
+      functionName: 'smoke', awsRequestId: 'smoke-1', getRemainingTimeInMillis: () => 10000,
+    });
+    process.stdout.write(JSON.stringify(result ?? null));`;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...env, SMOKE_BUNDLE: bundle, SMOKE_EVENT: JSON.stringify(event) },
+    timeout: 60_000,
+  });
+  return JSON.parse(stdout);
+}
+
 /** A stack without asset bundling (fast): for tests about everything but the bundles. */
 function unbundledStack(stage: 'dev' | 'prod'): MediaNestStack {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -43,14 +90,17 @@ describe('MediaNest stack (dev)', () => {
   let assemblyDir: string;
   let stack: MediaNestStack;
 
-  // One real synth, with esbuild bundling every function: slow, so once per file.
+  // One real synth, with esbuild bundling every function: slow, so once per file. The assembly is
+  // written under infra/ so the bundles can resolve the AWS SDK (external, as in Lambda) from the
+  // repo's node_modules when the smoke tests run them.
   beforeAll(() => {
-    const app = new App();
+    assemblyDir = join(import.meta.dirname, '..', 'cdk.out', `test-${process.pid}`);
+    const app = new App({ outdir: assemblyDir });
     stack = new MediaNestStack(app, 'MediaNest-dev', { stage: 'dev' });
     template = Template.fromStack(stack);
     json = template.toJSON() as typeof json;
-    assemblyDir = app.synth().directory;
   });
+  afterAll(() => rmSync(assemblyDir, { recursive: true, force: true }));
 
   const ofType = (type: string) => Object.entries(json.Resources).filter(([, r]) => r.Type === type);
   const logicalIdOf = (construct: { node: { defaultChild?: unknown } }) =>
@@ -200,6 +250,91 @@ describe('MediaNest stack (dev)', () => {
       // The SDK comes from the runtime, not the bundle.
       expect(source).not.toContain('@smithy/core/dist');
     }
+  });
+
+  // Skipped only when the run opted out of DynamoDB Local (MEDIANEST_SKIP_DYNAMODB=1).
+  describe('bundles, run as Lambda would run them, against DynamoDB Local', () => {
+    let env: Record<string, string>;
+    let table: DynamoTable;
+    let client: DynamoDBClient;
+
+    beforeAll(async () => {
+      if (endpoint === '') return;
+      client = new DynamoDBClient({
+        endpoint,
+        region: REGION,
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      const tableName = `bundles-${process.pid}-${Date.now().toString(36)}`;
+      await createDynamoTable(client, tableName);
+      table = new DynamoTable({ client, tableName });
+      // Nothing listens there: SQS calls fail fast instead of reaching AWS.
+      const deadSqs = `http://127.0.0.1:${await freePort()}`;
+      env = {
+        PATH: process.env.PATH ?? '',
+        AWS_REGION: REGION,
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+        AWS_ENDPOINT_URL_SQS: deadSqs,
+        AWS_MAX_ATTEMPTS: '1',
+        MEDIANEST_TABLE: tableName,
+        MEDIANEST_QUEUE_URL_JOBS: `${deadSqs}/${ACCOUNT}/jobs`,
+        MEDIANEST_DLQ_URL_JOBS: `${deadSqs}/${ACCOUNT}/jobs-dlq`,
+        MEDIANEST_WS_ENDPOINT: WS_ENDPOINT,
+        MEDIANEST_MODE: 'saas',
+        LOG_LEVEL: 'SILENT',
+      };
+    });
+    afterAll(() => client?.destroy());
+
+    it.skipIf(endpoint === '')('http: answers /api/health from DynamoDB', async () => {
+      const res = (await invokeBundle(
+        assemblyDir,
+        json,
+        fnId('http'),
+        env,
+        httpApiEvent({ method: 'GET', path: '/api/health' }),
+      )) as {
+        statusCode: number;
+        body: string;
+      };
+      expect(res.statusCode).toBe(200);
+      // The queue is unreachable on purpose, so the store alone answers.
+      expect(JSON.parse(res.body)).toMatchObject({ status: 'degraded', store: 'dynamodb', mode: 'saas' });
+    });
+
+    it.skipIf(endpoint === '')(
+      'ws-connect: redeems a ticket and registers the connection in DynamoDB',
+      async () => {
+        const scope = { userId: 'usr_bundle', householdId: 'hh_bundle' };
+        const { ticket } = await issueTicket({ table, clock: systemClock }, scope);
+        const res = await invokeBundle(
+          assemblyDir,
+          json,
+          fnId('ws-connect'),
+          env,
+          wsConnectEvent('bNdL3cOnn=', { ticket }),
+        );
+        expect(res).toEqual({ statusCode: 200 });
+        const realtime = new ApiGatewayRealtime({
+          client: new ApiGatewayManagementApiClient({ region: REGION }),
+          table,
+        });
+        expect(await realtime.connections(scope.householdId)).toEqual([
+          { connectionId: 'bNdL3cOnn=', ...scope },
+        ]);
+      },
+    );
+
+    it.skipIf(endpoint === '')('worker: runs a job and reports the record that fails', async () => {
+      const event = sqsEvent([
+        sqsRecord('ok-1', { type: 'maintenance.sweep_expired', data: {} }),
+        sqsRecord('bad-2', { type: 'no.such_job', data: {} }),
+      ]);
+      const res = await invokeBundle(assemblyDir, json, fnId('worker'), env, event);
+      expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad-2' }] });
+    });
   });
 
   it('routes /api/{proxy+} of the HTTP API to the http function (payload v2)', () => {
