@@ -302,7 +302,7 @@ export default function Home() {
                     value={
                       <Show when={depth() !== null} fallback="Unknown">
                         {numbers.format(depth()!)}{' '}
-                        <span class="ml-1 text-sm font-medium text-muted sm:text-base">
+                        <span class="text-sm font-medium text-muted sm:text-base">
                           {depth() === 1 ? 'job waiting' : 'jobs waiting'}
                         </span>
                       </Show>
