@@ -1,0 +1,10 @@
+export function pyFloat(n: number): string;
+export function pyJson(value: unknown, key?: string): string;
+export function pyStr(value: unknown): string;
+export function formatBytes(bytes: number | null | undefined): string;
+export function formatSeconds(seconds: number | null | undefined): string;
+export function formatEta(seconds: number | null | undefined): string;
+export function formatPercent(percent: number | null | undefined): string;
+export function formatSpeed(speed: number | null | undefined): string;
+export function bytes10(n: number | null | undefined): string;
+export function parseBytes(text: string): number | undefined;
