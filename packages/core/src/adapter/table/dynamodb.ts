@@ -5,6 +5,7 @@
  * item counts as absent; an update that lands on an expired item is replayed as a fresh put.
  */
 
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -187,19 +188,22 @@ function errorName(e: unknown): string | undefined {
 const isConditionFailure = (e: unknown): e is Error & { Item?: Record<string, AttributeValue> } =>
   errorName(e) === 'ConditionalCheckFailedException';
 
+/** DynamoDB's validation messages, sorted into the codes the SQLite adapter uses too. */
+function validationError(message: string, cause?: unknown): AppError {
+  const code = /item size/i.test(message)
+    ? 'table.item_too_large'
+    : /incorrect data type/i.test(message)
+      ? 'table.invalid_operand'
+      : 'table.invalid';
+  return new AppError('invalid', code, message, { cause });
+}
+
 /** The store's own rejections, in the port's vocabulary. */
 function mapError(e: unknown): unknown {
   const name = errorName(e);
   const message = e instanceof Error ? e.message : String(e);
   if (name === 'ConditionalCheckFailedException') return new ConditionFailedError();
-  if (name === 'ValidationException') {
-    const code = /item size/i.test(message)
-      ? 'table.item_too_large'
-      : /incorrect data type/i.test(message)
-        ? 'table.invalid_operand'
-        : 'table.invalid';
-    return new AppError('invalid', code, message, { cause: e });
-  }
+  if (name === 'ValidationException') return validationError(message, e);
   if (
     name === 'ProvisionedThroughputExceededException' ||
     name === 'ThrottlingException' ||
@@ -435,6 +439,9 @@ export class DynamoTable implements Table {
       const now = this.#clock.now();
       const input: TransactWriteCommandInput = {
         TransactItems: checked.map((op, i) => this.#transactItem(op, now, fresh.get(i))),
+        // The SDK retries a request whose answer was lost; the token makes that retry a no-op
+        // instead of a spurious condition failure against our own write.
+        ClientRequestToken: randomUUID(),
       };
       let reasons: { Code?: string; Message?: string; Item?: Record<string, AttributeValue> }[];
       try {
@@ -467,7 +474,7 @@ export class DynamoTable implements Table {
         } else if (r.Code === 'TransactionConflict') {
           retry = true;
         } else if (r.Code === 'ValidationError') {
-          throw new AppError('invalid', 'table.invalid', r.Message ?? 'transact: invalid operation');
+          throw validationError(r.Message ?? 'transact: invalid operation');
         } else if (r.Code && r.Code !== 'None') {
           throw new AppError(
             'unavailable',
@@ -477,7 +484,14 @@ export class DynamoTable implements Table {
         }
       }
       if (failed.length > 0) throw new TransactionCanceledError(failed);
-      if (!retry || attempt >= REPLAYS) {
+      if (!retry) {
+        throw new AppError(
+          'unavailable',
+          'table.transaction_failed',
+          'transact: cancelled without a stated reason',
+        );
+      }
+      if (attempt >= REPLAYS) {
         throw new AppError(
           'unavailable',
           'table.transaction_conflict',

@@ -635,6 +635,18 @@ export function tableContract(name: string, make: () => Promise<TableUnderTest>)
         expect(await t.get({ pk: 'T', sk: 'b' })).toBeDefined();
       });
 
+      it('an add on a non-number rejects the whole transaction as invalid', async () => {
+        await t.put({ pk: 'T', sk: 's', s: 'text' });
+        await expectInvalid(
+          t.transact([
+            { put: { pk: 'T', sk: 'other' } },
+            { update: { pk: 'T', sk: 's' }, spec: { add: { s: 1 } } },
+          ]),
+          'table.invalid_operand',
+        );
+        expect((await t.query({ pk: 'T' })).items).toEqual([{ pk: 'T', sk: 's', s: 'text' }]);
+      });
+
       it('only one of two racing unique claims wins', async () => {
         const claim = (who: string) =>
           t.transact([
