@@ -5,7 +5,14 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { Node, Overrides } from './generator.ts';
 import { MAX_SIDE, renderImage } from './image.ts';
-import { type Filter, type FilterOp, type Library, type SessionSpec, TYPE_NUMBER } from './library.ts';
+import {
+  type Filter,
+  type FilterOp,
+  type Library,
+  type SectionState,
+  type SessionSpec,
+  TYPE_NUMBER,
+} from './library.ts';
 import { collectionJson, itemJson, sectionJson, sessionJson } from './render.ts';
 import { mediaContainerXml } from './xml.ts';
 
@@ -167,6 +174,7 @@ export function plexServerApp(
     const typeParam = c.req.query('type');
     if (typeParam !== undefined && !/^\d+$/.test(typeParam))
       throw new AppError('invalid', 'type', 'bad type');
+    if (typeParam === String(TYPE_NUMBER.collection)) return collectionList(c, section);
     const rows = lib.list(section, {
       type: typeParam === undefined ? undefined : Number(typeParam),
       sort: c.req.query('sort'),
@@ -199,9 +207,8 @@ export function plexServerApp(
     });
   });
 
-  app.get('/library/sections/:key/collections', (c) => {
-    const section = lib.section(c.req.param('key'));
-    if (!section) return htmlError(c, 404, 'Not Found');
+  // PA's `section.collections()` asks `/all?type=18`; Plex Web uses `/collections`.
+  const collectionList = (c: Context, section: SectionState) => {
     const cols = lib.collectionsOf(section.spec.key);
     const { start, size } = paging(c, undefined);
     const page = size === 0 ? [] : pageOf(cols, start, size);
@@ -220,6 +227,11 @@ export function plexServerApp(
       },
       { 'X-Plex-Container-Start': String(start), 'X-Plex-Container-Total-Size': String(cols.length) },
     );
+  };
+  app.get('/library/sections/:key/collections', (c) => {
+    const section = lib.section(c.req.param('key'));
+    if (!section) return htmlError(c, 404, 'Not Found');
+    return collectionList(c, section);
   });
 
   // scans: PA uses GET, SPEC lists POST; DELETE cancels.

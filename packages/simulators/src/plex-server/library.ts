@@ -404,7 +404,8 @@ function predicate(f: Filter): (n: Node) => boolean {
       : (n) => n.title.toLowerCase().includes(q);
   }
   if (f.field === 'guid') return (n) => guidsOf(n).includes(f.value);
-  throw new AppError('invalid', 'filter.unknown', `unknown filter ${f.field}`);
+  // Real PMS ignores parameters it does not filter on (includeMarkers, checkFiles, …).
+  return () => true;
 }
 
 function sortRows(rows: Node[], sort: string | undefined): Node[] {

@@ -268,6 +268,10 @@ describe('Plex Media Server simulator', () => {
       >[];
       expect(recent.every((m) => m.addedAt > cut)).toBe(true);
       expect(recent).toHaveLength(all.filter((m) => m.addedAt > cut).length);
+      const ignored = await json(
+        '/library/sections/1/all?includeMarkers=1&checkFiles=1&X-Plex-Container-Size=0',
+      );
+      expect(ignored.totalSize).toBe(all.length);
     });
 
     it('lists shows by default and episodes with type=4 in a show section', async () => {
@@ -493,6 +497,9 @@ describe('Plex Media Server simulator', () => {
     expect(children.Metadata.map((m: { ratingKey: string }) => m.ratingKey)).toEqual(keys);
     const listed = await json('/library/sections/1/collections');
     expect(listed.Metadata.map((c: { title: string }) => c.title)).toEqual(['Favourites']);
+    const viaType = await json('/library/sections/1/all?type=18');
+    expect(viaType.Metadata.map((c: { ratingKey: string }) => c.ratingKey)).toEqual([col.ratingKey]);
+    expect((await json('/library/sections/2/all?type=18')).totalSize).toBe(0);
     expect((await json(`/library/metadata/${col.ratingKey}`)).Metadata[0].type).toBe('collection');
     expect(pms.collections()[0]?.items.map(String)).toEqual(keys);
     // wrong server in the uri, missing title, unknown collection
