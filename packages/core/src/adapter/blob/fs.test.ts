@@ -1,4 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -69,6 +77,17 @@ describe('FsBlob specifics', () => {
     expect(readdirSync(root).sort()).toEqual(['objects', 'tmp']);
     const got = await blob.get('same-key');
     expect(new TextDecoder().decode(got?.body)).toMatch(/^v\d+$/);
+  });
+
+  it('clears temp files a crashed writer left behind, but not fresh ones', async () => {
+    const root = join(dir, 'leftovers');
+    mkdirSync(join(root, 'tmp'), { recursive: true });
+    writeFileSync(join(root, 'tmp', 'old.tmp'), 'half a poster');
+    const longAgo = new Date(Date.now() - 2 * 3_600_000);
+    utimesSync(join(root, 'tmp', 'old.tmp'), longAgo, longAgo);
+    writeFileSync(join(root, 'tmp', 'fresh.tmp'), 'another writer, right now');
+    await new FsBlob(root).put('k', text('x'));
+    expect(readdirSync(join(root, 'tmp'))).toEqual(['fresh.tmp']);
   });
 
   it('keeps metadata in a JSON sidecar next to the bytes', async () => {

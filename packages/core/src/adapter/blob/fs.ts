@@ -15,7 +15,7 @@
  * by `verifyBlobUrl` in the route that serves them.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Blob, BlobObject } from '../../port/blob.ts';
@@ -62,6 +62,7 @@ export class FsBlob implements Blob {
   readonly #secret: string | Buffer;
   readonly #baseUrl: string;
   readonly #clock: Clock;
+  #tmpReady: Promise<void> | undefined;
 
   constructor(dir: string, options: FsBlobOptions = {}) {
     this.#dir = dir;
@@ -170,9 +171,26 @@ export class FsBlob implements Blob {
     return meta.key === key ? meta : undefined;
   }
 
+  /**
+   * Creates `tmp/` and, once per instance, removes temp files a crashed writer left behind
+   * (older than an hour, so a concurrent writer's file is never touched).
+   */
+  #prepareTmp(tmpDir: string): Promise<void> {
+    this.#tmpReady ??= (async () => {
+      await mkdir(tmpDir, { recursive: true });
+      const cutoff = Date.now() - 3_600_000;
+      for (const name of await readdir(tmpDir)) {
+        const path = join(tmpDir, name);
+        const info = await stat(path).catch(() => undefined);
+        if (info && info.mtimeMs < cutoff) await rm(path, { force: true });
+      }
+    })();
+    return this.#tmpReady;
+  }
+
   async #writeAtomic(path: string, data: Uint8Array): Promise<void> {
     const tmpDir = join(this.#dir, 'tmp');
-    await mkdir(tmpDir, { recursive: true });
+    await this.#prepareTmp(tmpDir);
     const tmp = join(tmpDir, `${randomBytes(12).toString('hex')}.tmp`);
     const file = await open(tmp, 'w', 0o644);
     try {

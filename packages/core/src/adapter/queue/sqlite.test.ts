@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../port/clock.ts';
 import { openSqlite } from '../sqlite/db.ts';
 import { queueContract, queueCrashContract } from './queue.contract.ts';
-import { defaultBackoffSeconds, SqliteQueue } from './sqlite.ts';
+import { defaultBackoffSeconds, failuresOf, SqliteQueue } from './sqlite.ts';
 
 // a deterministic backoff, so the contract can assert exact visibility times
 const backoffSeconds = (n: number) => 10 * 2 ** (n - 1);
@@ -25,6 +25,24 @@ queueCrashContract('SqliteQueue (SQLite file, real child process)', (path) => {
 });
 
 describe('SqliteQueue specifics', () => {
+  it("reads a handler's answer by Lambda's partial batch response rules", () => {
+    const ids = ['a', 'b', 'c'];
+    const none = new Set<string>();
+    const all = new Set(ids);
+    expect(failuresOf(undefined, ids)).toEqual(none);
+    expect(failuresOf(null, ids)).toEqual(none);
+    expect(failuresOf({}, ids)).toEqual(none);
+    expect(failuresOf({ batchItemFailures: null }, ids)).toEqual(none);
+    expect(failuresOf({ batchItemFailures: [] }, ids)).toEqual(none);
+    expect(failuresOf({ batchItemFailures: [{ itemIdentifier: 'b' }] }, ids)).toEqual(new Set(['b']));
+    expect(failuresOf({ batchItemFailures: [{ itemIdentifier: '' }] }, ids)).toEqual(all);
+    expect(failuresOf({ batchItemFailures: [{ itemIdentifier: null }] }, ids)).toEqual(all);
+    expect(failuresOf({ batchItemFailures: [{ itemIdentifier: 'zz' }] }, ids)).toEqual(all);
+    expect(failuresOf({ batchItemFailures: [{ id: 'b' }] }, ids)).toEqual(all);
+    expect(failuresOf({ batchItemFailures: 'b' }, ids)).toEqual(all);
+    expect(failuresOf('oops', ids)).toEqual(all);
+  });
+
   it('backs off exponentially with jitter by default, capped at 15 minutes', () => {
     for (let i = 0; i < 200; i++) {
       const first = defaultBackoffSeconds(1);

@@ -96,6 +96,27 @@ function parseInput<T>(schema: z.ZodType<T>, value: unknown, code: string): T {
   return parsed.data;
 }
 
+/**
+ * Which messages failed, by Lambda's rules for partial batch responses: no response, or no or
+ * an empty `batchItemFailures`, is a full success; a malformed list, or an identifier that is
+ * empty or not in the batch, fails the whole batch.
+ */
+export function failuresOf(result: unknown, ids: string[]): Set<string> {
+  const all = new Set(ids);
+  if (result === null || result === undefined) return new Set();
+  if (typeof result !== 'object') return all;
+  const list = (result as { batchItemFailures?: unknown }).batchItemFailures;
+  if (list === null || list === undefined) return new Set();
+  if (!Array.isArray(list)) return all;
+  const failed = new Set<string>();
+  for (const entry of list) {
+    const id = (entry as { itemIdentifier?: unknown } | null)?.itemIdentifier;
+    if (typeof id !== 'string' || !all.has(id)) return all;
+    failed.add(id);
+  }
+  return failed;
+}
+
 export class SqliteQueue implements PullQueue {
   readonly #db: DatabaseSync;
   readonly #clock: Clock;
@@ -221,14 +242,11 @@ export class SqliteQueue implements PullQueue {
     if (batch.length === 0) return 0;
     let failed: Set<string>;
     try {
-      const result: BatchResult = await handler(batch.map((b) => b.message));
-      const ids = new Set(batch.map((b) => b.message.id));
-      const reported = result?.batchItemFailures?.map((f) => f?.itemIdentifier);
-      // Lambda treats a malformed response or an unknown id as a failure of the whole batch.
-      failed =
-        !Array.isArray(reported) || reported.some((id) => typeof id !== 'string' || !ids.has(id))
-          ? ids
-          : new Set(reported as string[]);
+      const result: BatchResult | null | undefined = await handler(batch.map((b) => b.message));
+      failed = failuresOf(
+        result,
+        batch.map((b) => b.message.id),
+      );
     } catch {
       failed = new Set(batch.map((b) => b.message.id));
     }

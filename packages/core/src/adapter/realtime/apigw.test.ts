@@ -4,11 +4,15 @@ import {
   GoneException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { FakeClock } from '../../port/clock.ts';
 import type { RealtimeMessage } from '../../port/realtime.ts';
+import type { Table } from '../../port/table.ts';
 import { openSqlite } from '../sqlite/db.ts';
+import { DynamoTable } from '../table/dynamodb.ts';
+import { createDynamoTable } from '../table/schema.ts';
 import { SqliteTable } from '../table/sqlite.ts';
 import { ApiGatewayRealtime } from './apigw.ts';
 import { realtimeContract } from './realtime.contract.ts';
@@ -21,10 +25,10 @@ const text = (data: unknown) =>
  * The management API is aws-sdk-client-mock standing in for API Gateway: it records each post
  * into the target's inbox and answers GoneException for a connection whose peer has left.
  */
-function setup() {
+function setup(makeTable?: (clock: FakeClock) => Table, start?: number) {
   const db = openSqlite(':memory:');
-  const clock = new FakeClock();
-  const table = new SqliteTable(db, { clock });
+  const clock = new FakeClock(start);
+  const table = makeTable ? makeTable(clock) : new SqliteTable(db, { clock });
   const client = new ApiGatewayManagementApiClient({
     endpoint: 'https://example.execute-api.eu-west-1.amazonaws.com/prod',
     region: 'eu-west-1',
@@ -45,27 +49,66 @@ function setup() {
   return { db, clock, table, mock, inboxes, broken, realtime };
 }
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    dynamoEndpoint: string;
+  }
+}
+
+function fixture(s: ReturnType<typeof setup>, cleanup: () => Promise<void> = async () => {}) {
+  return {
+    realtime: s.realtime,
+    async connect(id: string, scope: { userId: string; householdId: string }) {
+      s.inboxes.set(id, []);
+      await s.realtime.registerConnection(id, scope);
+    },
+    async disconnect(id: string) {
+      await s.realtime.removeConnection(id);
+    },
+    received: (id: string) => s.inboxes.get(id) ?? [],
+    breakConnection: (id: string) => {
+      s.broken.add(id);
+    },
+    async close() {
+      s.db.close();
+      await cleanup();
+    },
+  };
+}
+
 realtimeContract(
   'ApiGatewayRealtime (SqliteTable; management API mocked with aws-sdk-client-mock)',
-  async () => {
-    const s = setup();
-    return {
-      realtime: s.realtime,
-      async connect(id, scope) {
-        s.inboxes.set(id, []);
-        await s.realtime.registerConnection(id, scope);
-      },
-      async disconnect(id) {
-        await s.realtime.removeConnection(id);
-      },
-      received: (id) => s.inboxes.get(id) ?? [],
-      breakConnection: (id) => s.broken.add(id),
-      async close() {
-        s.db.close();
-      },
-    };
-  },
+  async () => fixture(setup()),
 );
+
+const endpoint = inject('dynamoEndpoint');
+if (endpoint === '') {
+  describe.skip('ApiGatewayRealtime on DynamoTable: skipped, DynamoDB Local is not running', () => {
+    it('needs DynamoDB Local', () => {});
+  });
+} else {
+  const dynamo = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  afterAll(() => dynamo.destroy());
+  let n = 0;
+  realtimeContract(
+    'ApiGatewayRealtime (DynamoTable on DynamoDB Local; management API mocked with aws-sdk-client-mock)',
+    async () => {
+      const tableName = `realtime-${process.pid}-${++n}`;
+      await createDynamoTable(dynamo, tableName);
+      return fixture(
+        // Real time: DynamoDB Local's TTL sweeper deletes items whose ttl is in the real past.
+        setup((clock) => new DynamoTable({ client: dynamo, tableName, clock }), Date.now()),
+        async () => {
+          await dynamo.send(new DeleteTableCommand({ TableName: tableName }));
+        },
+      );
+    },
+  );
+}
 
 describe('ApiGatewayRealtime specifics (management API mocked with aws-sdk-client-mock)', () => {
   it('stores a connection under its household, with a TTL, and a pointer by connection id', async () => {
