@@ -2,9 +2,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { defineJob, enqueueJob, JOBS_QUEUE, jobs } from '@medianest/core/jobs/index';
 import { ConfigError, createLocalSystem, loadConfig } from '@medianest/core/system/index';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { z } from 'zod';
 import { type LocalServer, startLocal } from './start-local.ts';
 import { IMMUTABLE, isHashedAsset, NO_CACHE } from './static.ts';
 import { WS_UNAUTHENTICATED } from './ws.ts';
@@ -173,6 +175,75 @@ describe('startLocal', () => {
     expect(await closed).toBe(1001);
     await expect(fetch(`${url}/api/health`)).rejects.toThrow();
     await expect(system.table.get({ pk: 'a', sk: 'b' })).rejects.toThrow();
+  });
+});
+
+describe('shutdown with a job in flight', () => {
+  const started: string[] = [];
+  let release: (() => void) | undefined;
+
+  beforeEach(() => {
+    started.length = 0;
+    // Test-only job, registered through the registry API and removed again afterwards.
+    jobs.register(
+      defineJob({
+        type: 'test.slow',
+        queue: JOBS_QUEUE,
+        schema: z.object({ id: z.string() }),
+        async handle(system, data) {
+          started.push(data.id);
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
+          await system.table.put({ pk: 'SLOW', sk: data.id });
+        },
+      }),
+    );
+  });
+  afterEach(() => {
+    jobs.unregister('test.slow');
+    release?.();
+  });
+
+  async function startWithJob(shutdownGraceMs: number) {
+    const s = await start({ shutdownGraceMs, consumer: { idleDelayMs: 10, maxIdleDelayMs: 50 } });
+    await enqueueJob(s.system, 'test.slow', { id: 'a' });
+    for (let i = 0; i < 400 && started.length === 0; i++) await sleep(10);
+    expect(started).toEqual(['a']);
+    return s;
+  }
+
+  async function reopen() {
+    const system = await createLocalSystem(loadConfig({ MEDIANEST_DATA_DIR: dataDir, ...QUIET }));
+    // Which jobs are waiting (the start-up sweep may or may not have run: ignore it).
+    const waiting: string[] = [];
+    await system.queue.poll(JOBS_QUEUE, async (messages) => {
+      waiting.push(...messages.map((m) => (m.body as { type: string }).type));
+      return { batchItemFailures: messages.map((m) => ({ itemIdentifier: m.id })) };
+    });
+    const state = {
+      slowWaiting: waiting.includes('test.slow'),
+      dead: await system.queue.deadLetterDepth(JOBS_QUEUE),
+      written: (await system.table.get({ pk: 'SLOW', sk: 'a' })) !== undefined,
+    };
+    await system.close();
+    return state;
+  }
+
+  it('waits for a job that finishes within the grace period', async () => {
+    const s = await startWithJob(10_000);
+    const closing = s.close();
+    server = undefined;
+    release!();
+    await closing;
+    expect(await reopen()).toEqual({ slowWaiting: false, dead: 0, written: true });
+  });
+
+  it('releases a job that does not finish in time: the next start can take it at once', async () => {
+    const s = await startWithJob(50);
+    await s.close();
+    server = undefined;
+    expect(await reopen()).toEqual({ slowWaiting: true, dead: 0, written: false });
   });
 });
 

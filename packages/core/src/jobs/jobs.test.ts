@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { AppError } from '../error/index.ts';
 import { createLogger } from '../observability/logger.ts';
@@ -173,5 +173,64 @@ describe('runTick', () => {
     const results = await Promise.all([1, 2, 3, 4].map(() => runTick(system, clock.now())));
     expect(results.flatMap((r) => r.enqueued)).toEqual(['maintenance.sweep_expired']);
     expect(await system.queue.depth(JOBS_QUEUE)).toBe(1);
+  });
+});
+
+describe('job logging', () => {
+  function capture() {
+    const lines: string[] = [];
+    const write = (chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    };
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(write);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(write);
+    return {
+      restore() {
+        out.mockRestore();
+        err.mockRestore();
+      },
+      records: () =>
+        lines
+          .join('')
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+    };
+  }
+
+  it('gives handlers a logger carrying the correlation id, and logs permanent errors', async () => {
+    const registry = new JobRegistry([
+      defineJob({
+        type: 'test.logs',
+        queue: JOBS_QUEUE,
+        schema: z.object({}),
+        async handle(_system, _data, context) {
+          context.logger.info('working');
+        },
+      }),
+    ]);
+    const loud = { ...system, logger: createLogger('medianest-test', { level: 'INFO' }) };
+    const logs = capture();
+    try {
+      await handleWith(registry, loud, {
+        ...message({ type: 'test.logs', data: {} }),
+        attributes: { correlationId: 'req-9' },
+      });
+      await handleWith(registry, loud, message({ type: 'test.unknown', data: {} })).catch(() => undefined);
+    } finally {
+      logs.restore();
+    }
+    const records = logs.records();
+    expect(records.find((r) => r.message === 'working')).toMatchObject({
+      correlation_id: 'req-9',
+      jobType: 'test.logs',
+      messageId: 'm1',
+    });
+    expect(records.find((r) => r.level === 'ERROR')).toMatchObject({
+      message: 'Job can never succeed as sent',
+      code: 'job.unknown_type',
+      messageId: 'm1',
+    });
   });
 });

@@ -8,6 +8,6 @@ export const sweepExpired = defineJob({
   schema: z.object({}).loose(),
   async handle(system, _data, context) {
     const deleted = await system.table.sweepExpired();
-    system.logger.info('Swept expired items', { deleted, messageId: context.message.id });
+    context.logger.info('Swept expired items', { deleted });
   },
 });

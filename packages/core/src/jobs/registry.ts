@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { AppError } from '../error/index.ts';
+import { type Logger, lazyWithCorrelationId } from '../observability/logger.ts';
 import type { QueueMessage, SendOptions } from '../port/queue.ts';
 import type { System } from '../system/index.ts';
 
@@ -26,6 +27,8 @@ export interface JobContext {
   message: QueueMessage;
   /** Correlation id carried from whoever enqueued the job. */
   correlationId: string | undefined;
+  /** Stamps the correlation id (or the message id), the job type and the message id on each line. */
+  logger: Logger;
 }
 
 export interface JobDefinition<S extends z.ZodType = z.ZodType> {
@@ -115,6 +118,24 @@ export async function handleWith(
   system: System,
   message: QueueMessage,
 ): Promise<void> {
+  try {
+    await dispatch(registry, system, message);
+  } catch (err) {
+    if (err instanceof PermanentJobError) {
+      // Retrying will not help: say so loudly on every receive, so it is noticed before the DLQ.
+      system.logger.error('Job can never succeed as sent', {
+        messageId: message.id,
+        queue: message.queue,
+        receiveCount: message.receiveCount,
+        code: err.code,
+        error: err,
+      });
+    }
+    throw err;
+  }
+}
+
+async function dispatch(registry: JobRegistry, system: System, message: QueueMessage): Promise<void> {
   const envelope = jobEnvelope.safeParse(message.body);
   if (!envelope.success) {
     throw new PermanentJobError('job.malformed', 'Message body is not a job envelope { type, data }', {
@@ -137,5 +158,10 @@ export async function handleWith(
       { type, messageId: message.id },
     );
   }
-  await job.handle(system, parsed.data, { message, correlationId: message.attributes.correlationId });
+  const correlationId = message.attributes.correlationId;
+  const logger = lazyWithCorrelationId(system.logger, correlationId ?? message.id, {
+    jobType: type,
+    messageId: message.id,
+  });
+  await job.handle(system, parsed.data, { message, correlationId, logger });
 }
