@@ -30,3 +30,12 @@ export function invocationLogger(
     ...extra,
   });
 }
+
+/**
+ * The same System seen through a per-invocation logger, so everything core logs while handling a
+ * record carries its correlation id. A prototype view, not a copy: spreading the AWS System would
+ * evaluate its lazy adapter getters (and demand every cloud variable) at once.
+ */
+export function withLogger(system: System, logger: Logger): System {
+  return Object.create(system, { logger: { value: logger, enumerable: true } }) as System;
+}

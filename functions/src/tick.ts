@@ -2,7 +2,7 @@
 import { runTick } from '@medianest/core/jobs/index';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { awsSystem, invocationLogger, type SystemSource } from './runtime.ts';
+import { awsSystem, invocationLogger, type SystemSource, withLogger } from './runtime.ts';
 
 const scheduledEvent = z.object({
   id: z.string().min(1),
@@ -15,7 +15,7 @@ export function createTickHandler(getSystem: SystemSource) {
     const { id, time } = scheduledEvent.parse(event);
     const logger = invocationLogger(system, id, context);
     // The rule's scheduled time, not the clock: a tick delivered late still claims its own slot.
-    const result = await runTick(system, Date.parse(time));
+    const result = await runTick(withLogger(system, logger), Date.parse(time));
     logger.info('Tick done', { time, enqueued: result.enqueued });
     return result;
   };

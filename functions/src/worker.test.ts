@@ -16,6 +16,8 @@ const recordJob = defineJob({
       pk: 'TEST#WORKER',
       sk: `N#${data.n}`,
       correlationId: context.correlationId ?? null,
+      // What core's own log lines are stamped with while this record runs.
+      loggedAs: system.logger.getPersistentLogAttributes().correlation_id ?? null,
     });
   },
 });
@@ -60,9 +62,9 @@ describe('worker handler (SQS → handleJob, partial batch failures)', () => {
       batchItemFailures: [{ itemIdentifier: '2e1424d4-f796-459a-8184-9c92662be6da' }],
     });
     const page = await local.system.table.query({ pk: 'TEST#WORKER' });
-    expect(page.items.map((i) => [i.sk, i.correlationId])).toEqual([
-      ['N#1', 'req-abc'],
-      ['N#3', null],
+    expect(page.items.map((i) => [i.sk, i.correlationId, i.loggedAs])).toEqual([
+      ['N#1', 'req-abc', 'req-abc'],
+      ['N#3', null, 'a6d4ab7e-4bf1-4d7c-9e4f-0c2b6e0e3f51'],
     ]);
   });
 

@@ -7,7 +7,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { fromSqsRecord } from '@medianest/core/adapter/queue/sqs';
 import { handleJob } from '@medianest/core/jobs/index';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { awsSystem, invocationLogger, type SystemSource } from './runtime.ts';
+import { awsSystem, invocationLogger, type SystemSource, withLogger } from './runtime.ts';
 
 export function createWorkerHandler(getSystem: SystemSource) {
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
@@ -17,7 +17,7 @@ export function createWorkerHandler(getSystem: SystemSource) {
       const correlationId = message.attributes.correlationId ?? record.messageId;
       const logger = invocationLogger(system, correlationId, context, { message_id: record.messageId });
       try {
-        await handleJob(system, message);
+        await handleJob(withLogger(system, logger), message);
       } catch (error) {
         logger.error('Job failed', {
           error,

@@ -1,5 +1,5 @@
 /** The single DynamoDB table every domain module writes through (ARCHITECTURE.md §3). */
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { tableIndexes, tableKeys } from './schema.ts';
 import type { StageConfig } from './stage.ts';
@@ -15,7 +15,6 @@ export class DataTable extends Construct {
       billingMode: BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: tableKeys.ttl,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: TableEncryption.AWS_MANAGED,
       deletionProtection: config.deletionProtection,
       removalPolicy: config.removalPolicy,
     });

@@ -339,6 +339,16 @@ describe('MediaNest stack (dev)', () => {
 
   it('routes /api/{proxy+} of the HTTP API to the http function (payload v2)', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      ApiId: { Ref: logicalIdOf(stack.http.api) },
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
+      AccessLogSettings: {
+        DestinationArn: Match.anyValue(),
+        Format: Match.stringLikeRegexp('\\$context.requestId'),
+      },
+    });
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
     expect(routes).toContain('ANY /api/{proxy+}');
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
