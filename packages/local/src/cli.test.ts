@@ -1,4 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@medianest/core/testing/free-port';
@@ -82,6 +84,26 @@ describe('medianest CLI', () => {
     expect(stderr).not.toMatch(/\bat .*\.ts:\d+/);
     expect(stdout).toBe('');
     expect(existsSync(join(dir, 'data'))).toBe(false);
+  });
+
+  it('start on a busy port says so and exits 1 without a stack', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const { code, stderr } = await run(['start'], {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        MEDIANEST_DATA_DIR: join(dir, 'data'),
+        LOG_LEVEL: 'SILENT',
+      });
+      expect(code).toBe(1);
+      expect(stderr.trim()).toBe(
+        `Port ${port} on 127.0.0.1 is already in use: stop the other server or set PORT`,
+      );
+    } finally {
+      busy.close();
+    }
   });
 
   it('start serves until SIGTERM, then shuts down cleanly and exits 0', async () => {

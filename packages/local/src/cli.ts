@@ -3,9 +3,10 @@
  * The `medianest` command: `start` runs the self-hosted server, `doctor` checks an install,
  * `version` prints the release. Configuration comes from the environment (see README).
  */
+import { isAppError } from '@medianest/core/error/index';
 import { ConfigError, loadConfig, VERSION } from '@medianest/core/system/index';
 import { runDoctor } from './doctor.ts';
-import { startLocal } from './start-local.ts';
+import { StartupError, startLocal } from './start-local.ts';
 
 const USAGE = `Usage: medianest <command>
 
@@ -73,8 +74,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  // A configuration mistake is the user's to fix: say what is wrong, not where in our code.
-  if (err instanceof ConfigError) {
+  // Configuration, a busy port, a bad key file: the user's to fix. Say what is wrong, not where in our code.
+  if (err instanceof ConfigError || err instanceof StartupError || isAppError(err)) {
     process.stderr.write(`${err.message}\n`);
   } else {
     process.stderr.write(`medianest: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

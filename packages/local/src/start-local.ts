@@ -28,6 +28,11 @@ import { type SocketHub, socketRoute } from './ws.ts';
 /** Where `npm run build -w web` puts the static build, relative to this file. */
 export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../../web/.output/public', import.meta.url));
 
+/** A start-up failure the operator can fix from its message alone (no stack needed). */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
+
 export interface StartLocalOptions {
   /** Overrides PORT; 0 picks a free port. */
   port?: number;
@@ -68,7 +73,8 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
   const logger = options.logger ?? createLogger('medianest', { level: base.logLevel });
 
   // Listen before building the system: with port 0 the real port is only known now, and the
-  // default public URL (signed blob links) must carry it. Requests arriving in between wait.
+  // default public URL (signed blob links) must carry it. Requests arriving in between are told
+  // to retry.
   let ready: (request: Request, env: unknown) => Response | Promise<Response> = () =>
     new Response('Starting', { status: 503, headers: { 'retry-after': '1' } });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
@@ -88,7 +94,9 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new Error(`Port ${wanted} on ${host} is already in use (set PORT)`);
+      throw new StartupError(
+        `Port ${wanted} on ${host} is already in use: stop the other server or set PORT`,
+      );
     }
     throw err;
   }
