@@ -79,6 +79,8 @@ describe('app shell', () => {
       });
       await openHome(page);
       expect(await page.getByTestId('ws-status').textContent()).toContain('Live');
+      // the server's pong reached the page's subscriber
+      await page.getByTestId('health-realtime').getByText('Heartbeat just now').waitFor();
 
       // act: the server goes away and refuses new connections
       cut = true;

@@ -21,9 +21,15 @@ export interface WsMessage {
 
 export type WsHandler<T extends WsMessage = WsMessage> = (message: T) => void;
 
+/**
+ * Where to connect. A function is called before every attempt, so it can fetch a fresh single-use
+ * ticket (AWS: `wss://…?ticket=…` on the API Gateway WebSocket API) or pick a different host.
+ */
+export type WsUrl = string | (() => string | Promise<string>);
+
 export interface WsClientOptions {
-  /** Absolute ws:// or wss:// URL; defaults to `/ws` on the page's own host. */
-  url?: string;
+  /** Defaults to `/ws` on the page's own host (the self-hosted runtime). */
+  url?: WsUrl;
   pingIntervalMs?: number;
   /** How long a ping may go unanswered before the socket is treated as dead and replaced. */
   pongTimeoutMs?: number;
@@ -39,6 +45,8 @@ export interface WsClient {
   stop(): void;
   /** Skips the remaining backoff. */
   retryNow(): void;
+  /** Changes where to connect (e.g. after sign-in) and reconnects if running. */
+  setUrl(url: WsUrl): void;
   /** Sends when live; returns false (and drops the message) otherwise. */
   send(message: WsMessage): boolean;
   /** `type` `'*'` receives every message. Returns the unsubscribe function. */
@@ -64,6 +72,10 @@ export function createWsClient(options: WsClientOptions = {}): WsClient {
   const openHandlers = new Set<() => void>();
 
   let socket: WebSocket | null = null;
+  let target: WsUrl = options.url ?? defaultUrl;
+  /** Bumped by every attempt, so a slow URL lookup cannot open a socket for a superseded attempt. */
+  let generation = 0;
+  let resolving = false;
   let running = false;
   let attempt = 0;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -96,8 +108,16 @@ export function createWsClient(options: WsClientOptions = {}): WsClient {
     if (socket?.readyState !== WebSocket.OPEN) return;
     socket.send(JSON.stringify({ type: 'ping' }));
     clearTimeout(pongTimer);
-    pongTimer = setTimeout(() => socket?.close(4000, 'pong timeout'), pongTimeoutMs);
+    pongTimer = setTimeout(abandon, pongTimeoutMs);
   };
+
+  // A half-open socket may never deliver its close event, so give up on it without waiting for one.
+  function abandon() {
+    const ws = socket;
+    socket = null;
+    ws?.close(4000, 'pong timeout');
+    scheduleRetry();
+  }
 
   const scheduleRetry = () => {
     clearTimers();
@@ -113,16 +133,29 @@ export function createWsClient(options: WsClientOptions = {}): WsClient {
     attempt += 1;
     setStatus('reconnecting');
     setNextRetryAt(Date.now() + delay);
-    retryTimer = setTimeout(connect, delay);
+    retryTimer = setTimeout(() => void connect(), delay);
   };
 
-  function connect() {
+  async function connect() {
     clearTimers();
     setNextRetryAt(null);
     if (!running) return;
+    const mine = ++generation;
+    let url: string;
+    resolving = true;
+    try {
+      url = typeof target === 'function' ? await target() : target;
+    } catch {
+      // e.g. the ticket request failed: same as a failed connection.
+      if (mine === generation) scheduleRetry();
+      return;
+    } finally {
+      if (mine === generation) resolving = false;
+    }
+    if (!running || mine !== generation) return;
     let ws: WebSocket;
     try {
-      ws = new WebSocket(options.url ?? defaultUrl());
+      ws = new WebSocket(url);
     } catch {
       scheduleRetry();
       return;
@@ -161,9 +194,9 @@ export function createWsClient(options: WsClientOptions = {}): WsClient {
   }
 
   const retryNow = () => {
-    if (!running || status() === 'live') return;
+    if (!running || status() === 'live' || resolving || socket?.readyState === WebSocket.CONNECTING) return;
     attempt = 0;
-    connect();
+    void connect();
   };
 
   const onOnline = () => retryNow();
@@ -189,10 +222,12 @@ export function createWsClient(options: WsClientOptions = {}): WsClient {
       window.addEventListener('online', onOnline);
       window.addEventListener('offline', onOffline);
       document.addEventListener('visibilitychange', onVisible);
-      connect();
+      void connect();
     },
     stop() {
       running = false;
+      generation += 1;
+      resolving = false;
       clearTimers();
       window.removeEventListener('online', onOnline);
       window.removeEventListener('offline', onOffline);
@@ -202,6 +237,16 @@ export function createWsClient(options: WsClientOptions = {}): WsClient {
       ws?.close(1000, 'client stopped');
     },
     retryNow,
+    setUrl(url) {
+      target = url;
+      if (!running) return;
+      const old = socket;
+      socket = null;
+      old?.close(1000, 'reconnecting elsewhere');
+      attempt = 0;
+      setStatus('connecting');
+      void connect();
+    },
     send(message) {
       if (socket?.readyState !== WebSocket.OPEN) return false;
       socket.send(JSON.stringify(message));

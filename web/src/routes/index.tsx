@@ -20,7 +20,7 @@ import { Button, ErrorState, Skeleton } from '../components/states.tsx';
 import { ApiError, describeError, getHealth, type Health } from '../lib/api.ts';
 import { usePageTitle } from '../lib/title.ts';
 import { showToast } from '../lib/toast.tsx';
-import { realtime, type WsStatus } from '../lib/ws.ts';
+import { realtime, subscribe, type WsStatus } from '../lib/ws.ts';
 
 type Load =
   | { state: 'loading' }
@@ -41,7 +41,7 @@ const statusLabels: Record<string, { name: string; tone: 'ok' | 'warn' | 'bad' }
   unavailable: { name: 'Unavailable', tone: 'bad' },
 };
 const wsLabels: Record<WsStatus, { name: string; hint: string }> = {
-  live: { name: 'Live', hint: 'Updates arrive as they happen' },
+  live: { name: 'Live', hint: 'Waiting for the first heartbeat' },
   connecting: { name: 'Connecting…', hint: 'Opening the live connection' },
   reconnecting: { name: 'Reconnecting…', hint: 'Connection lost; retrying automatically' },
   offline: { name: 'Offline', hint: 'No network; will resume by itself' },
@@ -127,6 +127,8 @@ export default function Home() {
   usePageTitle(() => 'Home');
   const [load, setLoad] = createSignal<Load>({ state: 'loading' });
   const [refreshing, setRefreshing] = createSignal(false);
+  const [lastBeat, setLastBeat] = createSignal<number | null>(null);
+  const [now, setNow] = createSignal(Date.now());
   let controller: AbortController | undefined;
 
   // `quiet` refreshes keep the current numbers on screen instead of flashing the skeleton.
@@ -152,7 +154,18 @@ export default function Home() {
     }
   }
 
+  // Each pong is the server answering the client's keep-alive ping: proof the live channel works.
+  onCleanup(subscribe('pong', () => setLastBeat(Date.now())));
+  const realtimeHint = () => {
+    const at = lastBeat();
+    if (realtime.status() !== 'live' || at === null) return wsLabels[realtime.status()].hint;
+    const seconds = Math.max(0, Math.round((now() - at) / 1000));
+    return seconds < 5 ? 'Heartbeat just now' : `Heartbeat ${seconds} s ago`;
+  };
+
   onMount(() => {
+    const clock = setInterval(() => setNow(Date.now()), 5_000);
+    onCleanup(() => clearInterval(clock));
     void fetchHealth(false);
     const timer = setInterval(() => {
       if (document.visibilityState === 'visible' && load().state === 'ready') void fetchHealth(true);
@@ -323,7 +336,7 @@ export default function Home() {
                       realtime.status() === 'live' ? 'ok' : realtime.status() === 'offline' ? 'bad' : 'warn'
                     }
                     value={wsLabels[realtime.status()].name}
-                    hint={wsLabels[realtime.status()].hint}
+                    hint={realtimeHint()}
                   />
                 </div>
               );
