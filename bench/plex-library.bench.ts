@@ -4,6 +4,7 @@
  * Run: npx node bench/plex-library.bench.ts  → bench/results/plex-library.json
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPlexServer } from '../packages/simulators/src/plex-server/index.ts';
@@ -61,6 +62,9 @@ const result = {
   name: 'plex-library',
   date: new Date().toISOString(),
   node: process.version,
+  // Numbers from a shared CI box mean little without the load they ran under.
+  cpus: availableParallelism(),
+  loadAverage1m: round(loadavg()[0] ?? 0),
   items: ITEMS,
   pageSize: PAGE,
   pages: pageMs.length,

@@ -3,7 +3,7 @@
  * now-playing sessions. Sorted/filtered listings are cached per query until the library changes,
  * so paging through 50,000 items does not re-sort on every page.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { AppError } from '@medianest/core/error/index';
 import { type Section, SectionSpec } from '../scenario/schema.ts';
 import {
@@ -371,8 +371,6 @@ function uuidOf(seed: string): string {
   const h = createHash('sha1').update(seed).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
-
-export const newUuid = randomUUID;
 
 function predicate(f: Filter): (n: Node) => boolean {
   const numeric = NUMERIC_FILTERS[f.field];
