@@ -97,7 +97,11 @@ describe('fake yt-dlp: simulated YouTube', () => {
     const r = await fake(['-J', 'https://www.youtube.com/watch?v=vid00000001'], await workDir());
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
-    const info = JSON.parse(r.stdout) as Record<string, any>;
+    const info = JSON.parse(r.stdout) as {
+      thumbnail: string;
+      requested_downloads: { _filename: string }[];
+      _version: { version: string };
+    };
     expect(info).toMatchObject({
       _type: 'video',
       id: 'vid00000001',
@@ -113,7 +117,7 @@ describe('fake yt-dlp: simulated YouTube', () => {
       ext: 'mp4',
     });
     expect(info.thumbnail).toMatch(/^https:\/\/i\.ytimg\.com\//);
-    expect(info.requested_downloads[0]._filename).toBe('Morning Routine： Part 1⧸2 [vid00000001].mp4');
+    expect(info.requested_downloads[0]?._filename).toBe('Morning Routine： Part 1⧸2 [vid00000001].mp4');
     expect(info._version.version).toBe('2023.03.04');
   });
 
@@ -166,7 +170,7 @@ describe('fake yt-dlp: simulated YouTube', () => {
     const dir = await workDir();
     const flat = await fake(['-J', '--flat-playlist', 'https://www.youtube.com/playlist?list=PLhome'], dir);
     expect(flat.code).toBe(0);
-    const pl = JSON.parse(flat.stdout) as Record<string, any>;
+    const pl = JSON.parse(flat.stdout) as { entries: Record<string, unknown>[] };
     expect(pl).toMatchObject({
       _type: 'playlist',
       id: 'PLhome',
@@ -174,7 +178,7 @@ describe('fake yt-dlp: simulated YouTube', () => {
       playlist_count: 3,
       extractor: 'youtube:tab',
     });
-    expect(pl.entries.map((e: Record<string, unknown>) => [e._type, e.id])).toEqual([
+    expect(pl.entries.map((e) => [e._type, e.id])).toEqual([
       ['url', 'vid00000001'],
       ['url', 'vid00000002'],
       ['url', 'vidPrivate1'],
@@ -295,7 +299,9 @@ describe('fake yt-dlp: simulated YouTube', () => {
     );
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    const updates = lines.slice(0, -1).map((l) => JSON.parse(l) as Record<string, any>);
+    const updates = lines
+      .slice(0, -1)
+      .map((l) => JSON.parse(l) as { status: string; downloaded_bytes?: number; elapsed?: number });
     const downloading = updates.filter((u) => u.status === 'downloading');
     expect(downloading.length).toBeGreaterThanOrEqual(5);
     expect(downloading.at(-1)?.downloaded_bytes).toBe(readFileSync(samples.clipOne).length);
