@@ -109,11 +109,6 @@ class Expr {
     return id;
   }
 
-  /** The condition as an expression (the top level needs no parentheses). */
-  condition(c: Condition): string {
-    return this.#cond(c).text;
-  }
-
   /**
    * DynamoDB rejects redundant parentheses, so sub-expressions carry their precedence (OR < AND <
    * NOT and comparisons) and are parenthesised only where the operator around them binds tighter.

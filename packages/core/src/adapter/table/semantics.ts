@@ -45,7 +45,15 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * Only values both stores keep identically: JSON values, with numbers inside DynamoDB's range and
  * integers that a JS number holds exactly (the DynamoDB codec refuses the others).
  */
-export function checkValue(v: unknown, path: string): void {
+/** Lists and maps nested in one another: DynamoDB's "32 levels" counts the attribute itself. */
+const MAX_NESTED = 31;
+
+/**
+ * Only values both stores keep identically: JSON values, with numbers inside DynamoDB's range and
+ * integers that a JS number holds exactly (the DynamoDB codec refuses the others), non-empty map
+ * keys and limited nesting (DynamoDB refuses the others).
+ */
+export function checkValue(v: unknown, path: string, depth = 0): void {
   switch (typeof v) {
     case 'string':
     case 'boolean':
@@ -58,15 +66,20 @@ export function checkValue(v: unknown, path: string): void {
       return;
     case 'object':
       if (v === null) return;
+      if (depth >= MAX_NESTED) throw invalid(`${path}: more than ${MAX_NESTED} nested lists or maps`);
       if (Array.isArray(v)) {
         v.forEach((e, i) => {
           if (e === undefined) throw invalid(`${path}[${i}]: undefined in a list`);
-          checkValue(e, `${path}[${i}]`);
+          checkValue(e, `${path}[${i}]`, depth + 1);
         });
         return;
       }
       if (!isPlainObject(v)) throw invalid(`${path}: only plain objects are stored`);
-      for (const [k, e] of Object.entries(v)) if (e !== undefined) checkValue(e, `${path}.${k}`);
+      for (const [k, e] of Object.entries(v)) {
+        if (e === undefined) continue;
+        if (k.length === 0) throw invalid(`${path}: map keys must be non-empty`);
+        checkValue(e, `${path}.${k}`, depth + 1);
+      }
       return;
     default:
       throw invalid(`${path}: unsupported value of type ${typeof v}`);

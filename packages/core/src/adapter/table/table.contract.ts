@@ -141,6 +141,12 @@ export function tableContract(name: string, make: () => Promise<TableUnderTest>)
         await expectInvalid(t.put({ pk: 'x', sk: 'y', d: new Date() }));
         await expectInvalid(t.put({ pk: 'x', sk: 'y', l: [1, undefined] }));
         await expectInvalid(t.put({ pk: 'x', sk: 'y', '': 1 }));
+        await expectInvalid(t.put({ pk: 'x', sk: 'y', m: { '': 1 } }));
+        let deep: unknown = 1;
+        for (let i = 0; i < 32; i++) deep = i % 2 ? [deep] : { d: deep };
+        await expectInvalid(t.put({ pk: 'x', sk: 'y', deep }));
+        await t.put({ pk: 'x', sk: 'deep', deep: (deep as unknown[])[0] });
+        expect((await t.get({ pk: 'x', sk: 'deep' }))?.deep).toEqual((deep as unknown[])[0]);
         await expectInvalid(t.put({ pk: 'x', sk: 'y', gsi1pk: 5, gsi1sk: 'a' }));
         await expectInvalid(t.put({ pk: 'x', sk: 'y', gsi2pk: '', gsi2sk: 'a' }));
         await expectInvalid(t.put({ pk: 'x', sk: 'y', ttl: '2026-01-01' }));
