@@ -1,33 +1,83 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DeleteTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { openSqlite } from '../adapter/sqlite/db.ts';
+import { DynamoTable } from '../adapter/table/dynamodb.ts';
+import { createDynamoTable } from '../adapter/table/schema.ts';
 import { SqliteTable } from '../adapter/table/sqlite.ts';
 import { AppError } from '../error/index.ts';
 import { FakeClock } from '../port/clock.ts';
 import type { Table } from '../port/table.ts';
 import { consumeTicket, issueTicket, TICKET_TTL_SECONDS } from './ticket.ts';
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    dynamoEndpoint: string;
+  }
+}
+
 const scope = { userId: 'usr_01JD3Q7Z5V2K8M4N6P0R9S1T2W', householdId: 'hh_01JD3Q8A1B2C3D4E5F6G7H8J9K' };
 
-describe('WebSocket tickets (SQLite table)', () => {
-  let dir: string;
-  let db: ReturnType<typeof openSqlite>;
+interface Store {
+  table: Table;
+  /** The stored items, raw, as the store keeps them. */
+  dump(): Promise<unknown[]>;
+  close(): Promise<void>;
+}
+
+async function sqliteStore(clock: FakeClock): Promise<Store> {
+  const dir = mkdtempSync(join(tmpdir(), 'medianest-ticket-'));
+  const db = openSqlite(join(dir, 'medianest.db'));
+  return {
+    table: new SqliteTable(db, { clock }),
+    dump: async () => db.prepare('SELECT * FROM tbl_items').all(),
+    async close() {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const endpoint = inject('dynamoEndpoint');
+const client = new DynamoDBClient({
+  endpoint: endpoint || 'http://127.0.0.1:9',
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
+afterAll(() => client.destroy());
+let tables = 0;
+
+async function dynamoStore(clock: FakeClock): Promise<Store> {
+  const tableName = `tickets-${process.pid}-${Date.now().toString(36)}-${++tables}`;
+  await createDynamoTable(client, tableName);
+  return {
+    table: new DynamoTable({ client, tableName, clock }),
+    dump: async () => (await client.send(new ScanCommand({ TableName: tableName }))).Items ?? [],
+    close: async () => {
+      await client.send(new DeleteTableCommand({ TableName: tableName }));
+    },
+  };
+}
+
+describe.each([
+  { name: 'SqliteTable', open: sqliteStore, skip: false },
+  // Skipped only when the run opted out of DynamoDB Local (MEDIANEST_SKIP_DYNAMODB=1).
+  { name: 'DynamoTable (DynamoDB Local)', open: dynamoStore, skip: endpoint === '' },
+])('WebSocket tickets on $name', ({ open, skip }) => {
+  let store: Store;
   let clock: FakeClock;
-  let table: Table;
   let system: { table: Table; clock: FakeClock };
 
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'medianest-ticket-'));
-    db = openSqlite(join(dir, 'medianest.db'));
+  beforeEach(async (context) => {
+    if (skip) context.skip();
     clock = new FakeClock(Date.UTC(2026, 10, 26, 6, 40));
-    table = new SqliteTable(db, { clock });
-    system = { table, clock };
+    store = await open(clock);
+    system = { table: store.table, clock };
   });
-  afterEach(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
+  afterEach(async () => {
+    await store?.close();
   });
 
   it('issues a ticket that redeems once for its scope', async () => {
@@ -45,15 +95,16 @@ describe('WebSocket tickets (SQLite table)', () => {
 
   it('stores only a hash of the ticket, with a TTL', async () => {
     const issued = await issueTicket(system, scope);
-    const rows = db.prepare('SELECT pk, sk, ttl, data FROM tbl_items').all() as {
-      pk: string;
-      data: string;
-      ttl: number;
-    }[];
+    const rows = await store.dump();
     expect(rows).toHaveLength(1);
     expect(JSON.stringify(rows)).not.toContain(issued.ticket);
-    expect(rows[0]!.pk).toMatch(/^WST#[0-9a-f]{64}$/);
-    expect(rows[0]!.ttl).toBe(Math.ceil(issued.expiresAt / 1000));
+    const [pk] = JSON.stringify(rows).match(/WST#[0-9a-f]{64}/) ?? [];
+    expect(pk).toBeDefined();
+    expect(await store.table.get({ pk: pk!, sk: 'TICKET' })).toMatchObject({
+      ...scope,
+      expiresAt: issued.expiresAt,
+      ttl: Math.ceil(issued.expiresAt / 1000),
+    });
   });
 
   it('accepts a ticket until its 60 s are up and refuses it after', async () => {
