@@ -137,7 +137,10 @@ describe('media server', () => {
     expect(bytes).toBe(size);
     expect(chunks).toBeGreaterThan(1);
     server.setThrottle(null);
-    expect((await (await fetch(server.url('/__control/throttle'))).json()).bytesPerSecond).toBeNull();
+    const after = (await (await fetch(server.url('/__control/throttle'))).json()) as {
+      bytesPerSecond: number | null;
+    };
+    expect(after.bytesPerSecond).toBeNull();
     const bad = await fetch(server.url('/__control/throttle'), {
       method: 'POST',
       body: '{"bytesPerSecond":-1}',
