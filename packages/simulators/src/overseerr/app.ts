@@ -335,6 +335,10 @@ export function buildOverseerrApp(ctx: OverseerrAppContext): Hono<Vars> {
       c.res = errorResponse(c, err);
     }
     entry.status = c.res.status;
+    // Express's `res.json` spelling of the type.
+    if (c.res.headers.get('content-type') === 'application/json') {
+      c.res.headers.set('content-type', 'application/json; charset=utf-8');
+    }
   });
 
   app.get('/api/v1/status', (c) =>

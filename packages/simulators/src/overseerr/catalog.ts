@@ -307,3 +307,25 @@ export function titleYear(title: CatalogTitle): string {
 export function displayTitle(title: CatalogTitle): string {
   return title.mediaType === 'movie' ? title.title : title.name;
 }
+
+/**
+ * The fields a Plex Media Server simulator needs to add this title to a library section
+ * (`addItems(sectionKey, [toPlexItem(title)])`), so its guids match what Overseerr asks about.
+ */
+export function toPlexItem(title: CatalogTitle): {
+  title: string;
+  year: number;
+  tmdbId: number;
+  imdbId: string;
+  tvdbId?: number;
+  summary: string;
+} {
+  return {
+    title: displayTitle(title),
+    year: Number(titleYear(title)),
+    tmdbId: title.tmdbId,
+    imdbId: title.imdbId,
+    ...(title.mediaType === 'tv' ? { tvdbId: title.tvdbId } : {}),
+    summary: title.overview,
+  };
+}

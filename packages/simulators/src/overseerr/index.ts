@@ -27,7 +27,7 @@ import { type WebhookDelivery, WebhookSender } from './webhook.ts';
 
 export type { PlexAccount, RequestLogEntry } from './app.ts';
 export type { Catalog, CatalogMovie, CatalogTitle, CatalogTv } from './catalog.ts';
-export { generateCatalog } from './catalog.ts';
+export { generateCatalog, toPlexItem } from './catalog.ts';
 export { hasPermission, Permission } from './permissions.ts';
 export { MediaRequestStatus, MediaStatus, type OverseerrUserSeed, UserType } from './state.ts';
 export {

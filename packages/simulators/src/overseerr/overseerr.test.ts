@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Permission, type RunningOverseerr, startOverseerr } from './index.ts';
+import { generateCatalog, Permission, type RunningOverseerr, startOverseerr, toPlexItem } from './index.ts';
 import { check, componentSchema, missingKeys, responseSchema } from './openapi-check.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests walk response JSON freely.
@@ -162,6 +162,7 @@ describe('search', () => {
     const title = movie(0).title;
     const r = await call(`/search?query=${enc(title)}&page=1&language=en`);
     expect(r.status).toBe(200);
+    expect(r.res.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(check(r.body, responseSchema('/search', 'get', '200'))).toEqual([]);
     expect(r.body.page).toBe(1);
     expect(typeof r.body.totalPages).toBe('number');
@@ -586,5 +587,25 @@ describe('control routes and faults', () => {
     expect(hurt.body).toEqual({ message: 'down' });
     expect((await call('/status')).status).toBe(200);
     expect((await call(`/search?query=${enc('the')}`)).status).toBe(200);
+  });
+});
+
+describe('catalogue', () => {
+  it('is deterministic per seed and maps onto Plex items with the same ids', () => {
+    const a = generateCatalog(3);
+    const b = generateCatalog(3);
+    expect(b).toEqual(a);
+    expect(generateCatalog(4).movies[0]!.tmdbId).not.toBe(a.movies[0]!.tmdbId);
+    const ids = [...a.movies, ...a.tv].map((t) => t.tmdbId);
+    expect(new Set(ids).size).toBe(ids.length);
+    const tv = a.tv[0]!;
+    expect(toPlexItem(tv)).toEqual({
+      title: tv.name,
+      year: Number(tv.firstAirDate.slice(0, 4)),
+      tmdbId: tv.tmdbId,
+      imdbId: tv.imdbId,
+      tvdbId: tv.tvdbId,
+      summary: tv.overview,
+    });
   });
 });

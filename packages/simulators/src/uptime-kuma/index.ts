@@ -7,6 +7,7 @@
  * - `POST /__control/monitors` (a MonitorSeed) → the monitor
  * - `POST /__control/monitors/:id/status` `{status, msg?}` → the beat
  * - `POST /__control/beat` `{monitorId?}` → beats (all active monitors when absent)
+ * - `POST /__control/tick` → what the beat timer does once (push monitors may go DOWN)
  * - `POST /__control/status-pages/:slug/incident` `{title, content, style?}`
  * - `GET  /__control/webhooks` → webhook deliveries so far
  * - `DELETE /__control/cache` → drops the status-page cache
@@ -17,6 +18,7 @@ import { type RunningSimulator, startServer } from '../kit/index.ts';
 import { ApiCache, buildKumaApp } from './app.ts';
 import {
   type Beat,
+  DOWN,
   KumaState,
   type KumaVersion,
   type Monitor,
@@ -59,6 +61,13 @@ export interface RunningUptimeKuma extends RunningSimulator {
   setStatus(monitorId: number, status: StatusName | StatusCode, msg?: string): Beat;
   /** One beat per active non-push monitor (or just `monitorId`) with its current status. */
   beat(monitorId?: number): Beat[];
+  /**
+   * What the beat timer does: a beat for every active non-push monitor, and a DOWN beat
+   * ("No heartbeat in the time window") for push monitors silent for longer than their interval.
+   */
+  tick(): Beat[];
+  /** The notification's "Test" button: `{heartbeat: null, monitor: null, msg: "<name> Testing"}`. */
+  sendTestNotification(): void;
   postIncident(slug: string, incident: { title: string; content: string; style?: string }): void;
   webhookDeliveries(): WebhookDelivery[];
   flushWebhooks(): Promise<void>;
@@ -144,6 +153,18 @@ export async function startUptimeKuma(options: UptimeKumaOptions = {}): Promise<
       .filter((m) => m.active && m.type !== 'push')
       .map((m) => state.beat(m.id));
   };
+  const tick = () => {
+    const out = beat();
+    const now = state.now();
+    for (const m of state.monitors.values()) {
+      if (!m.active || m.type !== 'push') continue;
+      const last = (state.beats.get(m.id) ?? []).at(-1);
+      if (last && now - last.ms > m.interval * 1000) {
+        out.push(state.beat(m.id, { status: DOWN, msg: 'No heartbeat in the time window', ping: null }));
+      }
+    }
+    return out;
+  };
   const postIncident = (slug: string, incident: { title: string; content: string; style?: string }) => {
     // Kuma's postIncident does not clear the cache: a cached page keeps the old incident list.
     state.postIncident(slug, incident);
@@ -178,6 +199,7 @@ export async function startUptimeKuma(options: UptimeKumaOptions = {}): Promise<
       return beat(body.monitorId);
     }),
   );
+  control.post('/__control/tick', (c) => c.json(tick()));
   control.post('/__control/status-pages/:slug/incident', (c) =>
     guard(c, async () => {
       const body = z
@@ -206,7 +228,7 @@ export async function startUptimeKuma(options: UptimeKumaOptions = {}): Promise<
   };
 
   const every = options.beatIntervalMs ?? 20_000;
-  const timer = every > 0 ? setInterval(() => beat(), every) : undefined;
+  const timer = every > 0 ? setInterval(() => tick(), every) : undefined;
   timer?.unref();
 
   const running = sim;
@@ -222,6 +244,9 @@ export async function startUptimeKuma(options: UptimeKumaOptions = {}): Promise<
     },
     setStatus,
     beat,
+    tick,
+    sendTestNotification: () =>
+      webhook?.send({ heartbeat: null, monitor: null, msg: 'My Webhook Alert (1) Testing' }),
     postIncident,
     webhookDeliveries: () => webhook?.deliveries() ?? [],
     flushWebhooks: async () => {

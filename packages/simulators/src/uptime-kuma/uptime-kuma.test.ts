@@ -429,6 +429,34 @@ describe('webhook notifications', () => {
     expect(JSON.parse(received[0]!.text).msg).toMatch(/^\[Broken\] \[🔴 Down\]/);
   });
 
+  it('the timer tick marks a silent push monitor DOWN and notifies', async () => {
+    await start();
+    await pushBeats();
+    now += 30_000;
+    expect(sim!.tick().some((b) => b.monitorId === 3)).toBe(false);
+    now += 61_000;
+    const beats = sim!.tick();
+    expect(beats.find((b) => b.monitorId === 3)).toMatchObject({
+      status: 0,
+      msg: 'No heartbeat in the time window',
+    });
+    await sim!.flushWebhooks();
+    const body = JSON.parse(received.at(-1)!.text);
+    expect(body.msg).toBe('[Push job] [🔴 Down] No heartbeat in the time window');
+    expect(body.heartbeat.ping).toBeNull();
+  });
+
+  it('sends the Test notification with null heartbeat and monitor', async () => {
+    await start();
+    sim!.sendTestNotification();
+    await sim!.flushWebhooks();
+    expect(JSON.parse(received[0]!.text)).toEqual({
+      heartbeat: null,
+      monitor: null,
+      msg: 'My Webhook Alert (1) Testing',
+    });
+  });
+
   it('sends a form-data `data` field when asked', async () => {
     await start({ webhook: { url: hookUrl, contentType: 'form-data' } });
     sim!.setStatus(1, 'DOWN');
