@@ -1,4 +1,4 @@
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { FakeClock } from '../../port/clock.ts';
 import { DynamoTable } from './dynamodb.ts';
@@ -71,6 +71,42 @@ if (endpoint === '') {
       // A clock that is behind again sees the item: it was hidden, not removed.
       clock.advance(-1_000);
       expect(await table.get({ pk: 'E', sk: '1' })).toBeDefined();
+      await client.send(new DeleteTableCommand({ TableName: tableName }));
+    });
+
+    it('an update racing a revival of the expired item it replaces applies to the revived item', async () => {
+      // arrange: an expired item, and a hook that revives it just before the adapter's
+      // "replace the expired item" put reaches DynamoDB
+      const tableName = `${prefix}-race`;
+      await createDynamoTable(client, tableName);
+      const clock = new FakeClock();
+      const racer = localClient();
+      let armed = true;
+      racer.middlewareStack.add(
+        (next) => async (args) => {
+          const input = args.input as { ConditionExpression?: string; Item?: unknown };
+          if (armed && input.Item && input.ConditionExpression?.includes('<=')) {
+            armed = false;
+            await client.send(
+              new PutItemCommand({
+                TableName: tableName,
+                Item: { pk: { S: 'R' }, sk: { S: '1' }, n: { N: '100' } },
+              }),
+            );
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'reviveBeforeReplace' },
+      );
+      const table = new DynamoTable({ client: racer, tableName, clock });
+      await table.put({ pk: 'R', sk: '1', n: 5, ttl: clock.now() / 1000 - 1 });
+      // act
+      const r = await table.update({ pk: 'R', sk: '1' }, { add: { n: 1 } });
+      // assert: not 1 (a fresh item) but 101, the revived item plus one
+      expect(armed).toBe(false);
+      expect(r).toEqual({ pk: 'R', sk: '1', n: 101 });
+      expect(await table.get({ pk: 'R', sk: '1' })).toEqual({ pk: 'R', sk: '1', n: 101 });
+      racer.destroy();
       await client.send(new DeleteTableCommand({ TableName: tableName }));
     });
 
