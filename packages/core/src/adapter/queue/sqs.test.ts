@@ -1,3 +1,4 @@
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   GetQueueAttributesCommand,
   SendMessageCommand,
@@ -5,9 +6,12 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { FakeClock } from '../../port/clock.ts';
+import type { Table } from '../../port/table.ts';
 import { openSqlite } from '../sqlite/db.ts';
+import { DynamoTable } from '../table/dynamodb.ts';
+import { createDynamoTable } from '../table/schema.ts';
 import { SqliteTable } from '../table/sqlite.ts';
 import { fromSqsRecord, SqsQueue } from './sqs.ts';
 
@@ -182,6 +186,51 @@ describe('SqsQueue (requests checked with aws-sdk-client-mock, no SQS emulator h
     bare.close();
   });
 });
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    dynamoEndpoint: string;
+  }
+}
+
+const endpoint = inject('dynamoEndpoint');
+describe.skipIf(endpoint === '')(
+  'SqsQueue de-duplication on DynamoTable (DynamoDB Local; SQS mocked)',
+  () => {
+    it('claims a dedupId once per window with a conditional put', async () => {
+      // arrange
+      const dynamo = new DynamoDBClient({
+        endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      const tableName = `sqs-dedup-${process.pid}`;
+      await createDynamoTable(dynamo, tableName);
+      // real time: DynamoDB Local may sweep items whose ttl is in the real past
+      const s = setup({
+        table: (clock) => new DynamoTable({ client: dynamo, tableName, clock }),
+        start: Date.now(),
+      });
+      try {
+        // act: two racing sends and a late one
+        const racing = await Promise.all([
+          s.queue.send('jobs', 1, { dedupId: 'd' }),
+          s.queue.send('jobs', 2, { dedupId: 'd' }),
+        ]);
+        s.clock.advance(300_000);
+        const later = await s.queue.send('jobs', 3, { dedupId: 'd' });
+        // assert
+        expect(racing.map((r) => r.deduplicated).sort()).toEqual([false, true]);
+        expect(later.deduplicated).toBe(false);
+        expect(s.mock.commandCalls(SendMessageCommand)).toHaveLength(2);
+      } finally {
+        s.close();
+        await dynamo.send(new DeleteTableCommand({ TableName: tableName }));
+        dynamo.destroy();
+      }
+    });
+  },
+);
 
 describe('fromSqsRecord', () => {
   const record = {
