@@ -106,27 +106,30 @@ describe('medianest CLI', () => {
     }
   });
 
-  it('start serves until SIGTERM, then shuts down cleanly and exits 0', async () => {
-    const port = await freePort();
-    const dataDir = join(dir, 'data');
-    child = spawnNode([CLI, 'start'], {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      MEDIANEST_DATA_DIR: dataDir,
-      MEDIANEST_WEB_DIR: webBuild(),
-      LOG_LEVEL: 'INFO',
-    });
-    await child.waitFor(new RegExp(`on http://127\\.0\\.0\\.1:${port} `));
-    const res = await fetch(`http://127.0.0.1:${port}/api/health`);
-    expect(res.status).toBe(200);
-    expect(existsSync(join(dataDir, 'medianest.db-wal'))).toBe(true);
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'start serves until %s, then shuts down cleanly and exits 0',
+    async (signal) => {
+      const port = await freePort();
+      const dataDir = join(dir, 'data');
+      child = spawnNode([CLI, 'start'], {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        MEDIANEST_DATA_DIR: dataDir,
+        MEDIANEST_WEB_DIR: webBuild(),
+        LOG_LEVEL: 'INFO',
+      });
+      await child.waitFor(new RegExp(`on http://127\\.0\\.0\\.1:${port} `));
+      const res = await fetch(`http://127.0.0.1:${port}/api/health`);
+      expect(res.status).toBe(200);
+      expect(existsSync(join(dataDir, 'medianest.db-wal'))).toBe(true);
 
-    child.proc.kill('SIGTERM');
-    const { code } = await child.exited;
-    expect(code).toBe(0);
-    expect(child.stdout()).toContain('"message":"MediaNest stopped"');
-    // The last connection to close checkpoints and removes the WAL: the database was closed.
-    expect(existsSync(join(dataDir, 'medianest.db-wal'))).toBe(false);
-    await expect(fetch(`http://127.0.0.1:${port}/api/health`)).rejects.toThrow();
-  });
+      child.proc.kill(signal);
+      const { code } = await child.exited;
+      expect(code).toBe(0);
+      expect(child.stdout()).toContain('"message":"MediaNest stopped"');
+      // The last connection to close checkpoints and removes the WAL: the database was closed.
+      expect(existsSync(join(dataDir, 'medianest.db-wal'))).toBe(false);
+      await expect(fetch(`http://127.0.0.1:${port}/api/health`)).rejects.toThrow();
+    },
+  );
 });
