@@ -1,7 +1,7 @@
 import { defineJob, JOBS_QUEUE, jobs } from '@medianest/core/jobs/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { lambdaContext, sqsEvent, sqsRecord } from './testing/events.ts';
+import { JOBS_QUEUE_URL, lambdaContext, sqsEvent, sqsRecord } from './testing/events.ts';
 import { type TempSystem, tempSystem } from './testing/system.ts';
 import { createWorkerHandler } from './worker.ts';
 
@@ -18,6 +18,7 @@ const recordJob = defineJob({
       correlationId: context.correlationId ?? null,
       // What core's own log lines are stamped with while this record runs.
       loggedAs: system.logger.getPersistentLogAttributes().correlation_id ?? null,
+      queue: context.message.queue,
     });
   },
 });
@@ -28,7 +29,8 @@ describe('worker handler (SQS → handleJob, partial batch failures)', () => {
 
   beforeAll(async () => {
     jobs.register(recordJob);
-    local = await tempSystem();
+    // As in Lambda: the queue URL is configured, the record names the physical queue.
+    local = await tempSystem({ MEDIANEST_QUEUE_URL_JOBS: JOBS_QUEUE_URL });
     handler = createWorkerHandler(() => local.system);
   });
   afterAll(async () => {
@@ -62,9 +64,9 @@ describe('worker handler (SQS → handleJob, partial batch failures)', () => {
       batchItemFailures: [{ itemIdentifier: '2e1424d4-f796-459a-8184-9c92662be6da' }],
     });
     const page = await local.system.table.query({ pk: 'TEST#WORKER' });
-    expect(page.items.map((i) => [i.sk, i.correlationId, i.loggedAs])).toEqual([
-      ['N#1', 'req-abc', 'req-abc'],
-      ['N#3', null, 'a6d4ab7e-4bf1-4d7c-9e4f-0c2b6e0e3f51'],
+    expect(page.items.map((i) => [i.sk, i.correlationId, i.loggedAs, i.queue])).toEqual([
+      ['N#1', 'req-abc', 'req-abc', 'jobs'],
+      ['N#3', null, 'a6d4ab7e-4bf1-4d7c-9e4f-0c2b6e0e3f51', 'jobs'],
     ]);
   });
 

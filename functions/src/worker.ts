@@ -9,11 +9,21 @@ import { handleJob } from '@medianest/core/jobs/index';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { awsSystem, invocationLogger, type SystemSource, withLogger } from './runtime.ts';
 
+/**
+ * The logical queue name (`jobs`) of a physical SQS queue name (`MediaNest-prod-QueuesJobs…`):
+ * the queue whose configured URL ends with it.
+ */
+export function logicalQueueName(queueUrls: Record<string, string>): (physical: string) => string {
+  return (physical) =>
+    Object.entries(queueUrls).find(([, url]) => url.endsWith(`/${physical}`))?.[0] ?? physical;
+}
+
 export function createWorkerHandler(getSystem: SystemSource) {
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     const system = await getSystem();
+    const queueName = logicalQueueName(system.config.aws.queueUrls);
     const recordHandler = async (record: SQSRecord): Promise<void> => {
-      const message = fromSqsRecord(record);
+      const message = fromSqsRecord(record, queueName);
       const correlationId = message.attributes.correlationId ?? record.messageId;
       const logger = invocationLogger(system, correlationId, context, { message_id: record.messageId });
       try {

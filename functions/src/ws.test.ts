@@ -28,6 +28,8 @@ import { createDisconnectHandler } from './ws-disconnect.ts';
 
 const scope = { userId: 'usr_01JD3Q7Z5V2K8M4N6P0R9S1T2W', householdId: 'hh_01JD3Q8A1B2C3D4E5F6G7H8J9K' };
 const management = mockClient(ApiGatewayManagementApiClient);
+// Not the API the fixture events come through: proves which endpoint the handler picked.
+const CONFIGURED_ENDPOINT = 'https://k8w2mn4p1q.execute-api.eu-west-1.amazonaws.com/live';
 
 describe('WebSocket handlers', () => {
   let local: TempSystem;
@@ -42,9 +44,9 @@ describe('WebSocket handlers', () => {
 
   beforeEach(async () => {
     clock = new FakeClock(Date.UTC(2026, 10, 26, 6, 41));
-    local = await tempSystem({ MEDIANEST_WS_ENDPOINT: WS_ENDPOINT }, { clock });
+    local = await tempSystem({ MEDIANEST_WS_ENDPOINT: CONFIGURED_ENDPOINT }, { clock });
     realtime = new ApiGatewayRealtime({
-      client: new ApiGatewayManagementApiClient({ endpoint: WS_ENDPOINT, region: REGION }),
+      client: new ApiGatewayManagementApiClient({ endpoint: CONFIGURED_ENDPOINT, region: REGION }),
       table: local.system.table,
       clock,
     });
@@ -83,7 +85,7 @@ describe('WebSocket handlers', () => {
           delivered: 1,
         },
       );
-      expect(posts).toEqual([[WS_ENDPOINT, 'L0SM9cOFvHcCIhw=', '{"type":"status","data":1}']]);
+      expect(posts).toEqual([[CONFIGURED_ENDPOINT, 'L0SM9cOFvHcCIhw=', '{"type":"status","data":1}']]);
     });
 
     it('refuses a reused ticket', async () => {
@@ -135,7 +137,18 @@ describe('WebSocket handlers', () => {
     it('answers ping with pong through the management API of the configured endpoint', async () => {
       const res = await message(wsMessageEvent('ping=', '{"type":"ping"}'), lambdaContext('ws-default'));
       expect(res).toEqual({ statusCode: 200 });
-      expect(posts).toEqual([[WS_ENDPOINT, 'ping=', '{"type":"pong"}']]);
+      expect(posts).toEqual([[CONFIGURED_ENDPOINT, 'ping=', '{"type":"pong"}']]);
+    });
+
+    it('falls back to the endpoint of the API the event came through', async () => {
+      const bare = await tempSystem();
+      try {
+        const handler = createDefaultHandler(() => ({ ...bare.system, realtime }));
+        await handler(wsMessageEvent('ping=', '{"type":"ping"}'));
+        expect(posts).toEqual([[WS_ENDPOINT, 'ping=', '{"type":"pong"}']]);
+      } finally {
+        await bare.cleanup();
+      }
     });
 
     it('ignores messages the protocol does not define', async () => {

@@ -18,7 +18,9 @@ const WS_API_ID = 'x6rfx7yq2e';
 export const WS_STAGE = 'live';
 export const WS_DOMAIN = `${WS_API_ID}.execute-api.${REGION}.amazonaws.com`;
 export const WS_ENDPOINT = `https://${WS_DOMAIN}/${WS_STAGE}`;
-export const JOBS_QUEUE_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:MediaNest-dev-QueuesJobs5E4D3C2B-Ab12Cd34Ef56`;
+const JOBS_QUEUE_PHYSICAL = 'MediaNest-dev-QueuesJobs5E4D3C2B-Ab12Cd34Ef56';
+export const JOBS_QUEUE_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:${JOBS_QUEUE_PHYSICAL}`;
+export const JOBS_QUEUE_URL = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${JOBS_QUEUE_PHYSICAL}`;
 
 export function lambdaContext(functionName = 'MediaNest-dev-FunctionsHttp1A2B3C4D-aBcDeFgH1234'): Context {
   return {
