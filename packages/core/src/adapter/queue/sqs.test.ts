@@ -19,15 +19,22 @@ const URL_BASE = 'https://sqs.eu-west-1.amazonaws.com/111122223333';
 const queueUrl = (name: string) => `${URL_BASE}/medianest-${name}`;
 const deadLetterUrl = (name: string) => `${URL_BASE}/medianest-${name}-dlq`;
 
-function setup(options: { dedup?: boolean; deadLetter?: boolean } = {}) {
+function setup(
+  options: {
+    dedup?: boolean;
+    deadLetter?: boolean;
+    table?: (clock: FakeClock) => Table;
+    start?: number;
+  } = {},
+) {
   const client = new SQSClient({
     region: 'eu-west-1',
     credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
   });
   const mock = mockClient(client);
-  const clock = new FakeClock();
+  const clock = new FakeClock(options.start);
   const db = openSqlite(':memory:');
-  const table = new SqliteTable(db, { clock });
+  const table = options.table ? options.table(clock) : new SqliteTable(db, { clock });
   let n = 0;
   mock.on(SendMessageCommand).callsFake(() => ({ MessageId: `sqs-${++n}` }));
   const queue = new SqsQueue({
