@@ -256,6 +256,34 @@ function send(
   });
 }
 
+/** A manual maintenance as status-page-extras.json shows it. */
+function maintenanceJson(state: KumaState, id: number): Record<string, unknown> | undefined {
+  const m = state.maintenances.get(id);
+  if (!m) return undefined;
+  return {
+    id: m.id,
+    title: m.title,
+    description: m.description,
+    strategy: 'manual',
+    intervalDay: 1,
+    active: true,
+    dateRange: [null],
+    timeRange: [
+      { hours: 0, minutes: 0 },
+      { hours: 0, minutes: 0 },
+    ],
+    weekdays: [],
+    daysOfMonth: [],
+    timeslotList: [],
+    cron: '',
+    durationMinutes: null,
+    timezone: 'UTC',
+    timezoneOption: 'SAME_AS_SERVER',
+    timezoneOffset: '+00:00',
+    status: 'under-maintenance',
+  };
+}
+
 function statusPageJson(
   state: KumaState,
   page: ReturnType<KumaState['pages']['get']> & object,
@@ -325,6 +353,9 @@ function statusPageJson(
       }),
   }));
   const pinned = page.incidents.filter((i) => i.pin && i.active);
+  const maintenanceList = page.maintenanceIds
+    .map((id) => maintenanceJson(state, id))
+    .filter((m): m is Record<string, unknown> => m !== undefined);
   if (v2) {
     return {
       config,
@@ -340,7 +371,7 @@ function statusPageJson(
         status_page_id: page.id,
       })),
       publicGroupList,
-      maintenanceList: [],
+      maintenanceList,
     };
   }
   const one = pinned[pinned.length - 1];
@@ -359,7 +390,7 @@ function statusPageJson(
         }
       : null,
     publicGroupList,
-    maintenanceList: [],
+    maintenanceList,
   };
 }
 

@@ -9,6 +9,8 @@
  * - `POST /__control/beat` `{monitorId?}` → beats (all active monitors when absent)
  * - `POST /__control/tick` → what the beat timer does once (push monitors may go DOWN)
  * - `POST /__control/status-pages/:slug/incident` `{title, content, style?}`
+ * - `POST /__control/status-pages/:slug/maintenance` `{title, description?, monitorIds?}` → `{id}`
+ * - `DELETE /__control/maintenance/:id`
  * - `GET  /__control/webhooks` → webhook deliveries so far
  * - `DELETE /__control/cache` → drops the status-page cache
  */
@@ -21,6 +23,7 @@ import {
   DOWN,
   KumaState,
   type KumaVersion,
+  type MaintenanceSeed,
   type Monitor,
   type MonitorSeed,
   type StatusCode,
@@ -33,7 +36,15 @@ import { heartbeatJson, KumaWebhookSender, monitorJson } from './webhook.ts';
 
 export { weakEtag } from './app.ts';
 export { renderMetrics, sanitizeLabel } from './metrics.ts';
-export type { Beat, Monitor, MonitorSeed, StatusName, StatusPageSeed, WebhookDelivery } from './model.ts';
+export type {
+  Beat,
+  MaintenanceSeed,
+  Monitor,
+  MonitorSeed,
+  StatusName,
+  StatusPageSeed,
+  WebhookDelivery,
+} from './model.ts';
 export { DOWN, kumaTime, MAINTENANCE, PENDING, UP } from './model.ts';
 
 export interface UptimeKumaOptions {
@@ -69,6 +80,9 @@ export interface RunningUptimeKuma extends RunningSimulator {
   /** The notification's "Test" button: `{heartbeat: null, monitor: null, msg: "<name> Testing"}`. */
   sendTestNotification(): void;
   postIncident(slug: string, incident: { title: string; content: string; style?: string }): void;
+  /** A manual maintenance on a status page; listed monitors go to MAINTENANCE. Returns its id. */
+  addMaintenance(slug: string, maintenance: MaintenanceSeed): number;
+  endMaintenance(id: number): void;
   webhookDeliveries(): WebhookDelivery[];
   flushWebhooks(): Promise<void>;
   clearCache(): void;
@@ -209,6 +223,24 @@ export async function startUptimeKuma(options: UptimeKumaOptions = {}): Promise<
       return { ok: true };
     }),
   );
+  control.post('/__control/status-pages/:slug/maintenance', (c) =>
+    guard(c, async () => {
+      const body = z
+        .object({
+          title: z.string(),
+          description: z.string().optional(),
+          monitorIds: z.array(z.number().int()).optional(),
+        })
+        .parse(await c.req.json());
+      return { id: state.addMaintenance(c.req.param('slug'), body).id };
+    }),
+  );
+  control.delete('/__control/maintenance/:id', (c) =>
+    guard(c, () => {
+      state.endMaintenance(Number(c.req.param('id')));
+      return { ok: true };
+    }),
+  );
   control.get('/__control/webhooks', (c) => c.json(webhook?.deliveries() ?? []));
   control.delete('/__control/cache', (c) => {
     cache.clear();
@@ -245,6 +277,8 @@ export async function startUptimeKuma(options: UptimeKumaOptions = {}): Promise<
     setStatus,
     beat,
     tick,
+    addMaintenance: (slug, maintenance) => state.addMaintenance(slug, maintenance).id,
+    endMaintenance: (id) => state.endMaintenance(id),
     sendTestNotification: () =>
       webhook?.send({ heartbeat: null, monitor: null, msg: 'My Webhook Alert (1) Testing' }),
     postIncident,

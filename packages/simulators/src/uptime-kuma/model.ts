@@ -107,6 +107,21 @@ export interface StatusPageSeed {
   showTags?: boolean;
   published?: boolean;
   incident?: { title: string; content: string; style?: string };
+  /** Manual maintenances shown on this page (monitors listed go to MAINTENANCE). */
+  maintenance?: MaintenanceSeed[];
+}
+
+export interface MaintenanceSeed {
+  title: string;
+  description?: string;
+  monitorIds?: number[];
+}
+
+export interface Maintenance {
+  id: number;
+  title: string;
+  description: string;
+  monitorIds: number[];
 }
 
 export interface StatusPage {
@@ -119,6 +134,7 @@ export interface StatusPage {
   published: boolean;
   groups: { id: number; name: string; weight: number; monitorIds: number[]; sendUrl: boolean }[];
   incidents: Incident[];
+  maintenanceIds: number[];
 }
 
 /** UTC `YYYY-MM-DD HH:mm:ss.SSS`, Kuma's `R.isoDateTimeMillis(dayjs.utc())`. */
@@ -140,11 +156,13 @@ export class KumaState {
   readonly monitors = new Map<number, Monitor>();
   readonly beats = new Map<number, Beat[]>();
   readonly pages = new Map<string, StatusPage>();
+  readonly maintenances = new Map<number, Maintenance>();
   readonly #now: () => number;
   #nextMonitor = 1;
   #nextPage = 1;
   #nextGroup = 1;
   #nextIncident = 1;
+  #nextMaintenance = 1;
   /** Called when a beat is important (a status change): the status-page cache is dropped then. */
   onImportant: () => void = () => {};
   /** Called for beats Kuma would notify about. */
@@ -216,10 +234,42 @@ export class KumaState {
         sendUrl: g.sendUrl ?? false,
       })),
       incidents: [],
+      maintenanceIds: [],
     };
     this.pages.set(slug, page);
     if (seed.incident) this.postIncident(slug, seed.incident);
+    for (const m of seed.maintenance ?? []) this.addMaintenance(slug, m);
     return page;
+  }
+
+  /** A `manual` maintenance, active now, linked to a status page; its monitors beat MAINTENANCE. */
+  addMaintenance(slug: string, seed: MaintenanceSeed): Maintenance {
+    const page = this.pages.get(slug.toLowerCase());
+    if (!page) throw new Error(`no status page ${slug}`);
+    const m: Maintenance = {
+      id: this.#nextMaintenance++,
+      title: seed.title,
+      description: seed.description ?? '',
+      monitorIds: seed.monitorIds ?? [],
+    };
+    this.maintenances.set(m.id, m);
+    page.maintenanceIds.push(m.id);
+    for (const id of m.monitorIds) if (this.monitors.has(id)) this.beat(id, { status: MAINTENANCE });
+    // Linking a maintenance to a page clears apicache in Kuma.
+    this.onImportant();
+    return m;
+  }
+
+  /** Ends a maintenance: its monitors beat UP again. */
+  endMaintenance(id: number): void {
+    const m = this.maintenances.get(id);
+    if (!m) throw new Error(`no maintenance ${id}`);
+    this.maintenances.delete(id);
+    for (const page of this.pages.values()) page.maintenanceIds = page.maintenanceIds.filter((x) => x !== id);
+    for (const monitorId of m.monitorIds) {
+      if (this.monitors.get(monitorId)?.status === MAINTENANCE) this.beat(monitorId, { status: UP });
+    }
+    this.onImportant();
   }
 
   postIncident(slug: string, incident: { title: string; content: string; style?: string }): Incident {

@@ -194,6 +194,32 @@ describe('status page', () => {
     expect(body.incidents[0].createdDate).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
   });
 
+  it('lists a manual maintenance with the shape of status-page-extras.json; its monitors go MAINTENANCE', async () => {
+    await start();
+    const cached = (await get('/api/status-page/home')).text;
+    const id = sim!.addMaintenance('home', {
+      title: 'Fixture maintenance',
+      description: 'Manual window',
+      monitorIds: [1],
+    });
+    const fresh = await get('/api/status-page/home');
+    expect(fresh.text).not.toBe(cached);
+    const body = JSON.parse(fresh.text);
+    const extras = fixtureJson('status-page-extras.json');
+    expect(shape(body.maintenanceList)).toEqual(shape(extras.maintenanceList));
+    expect(body.maintenanceList[0]).toMatchObject({
+      title: 'Fixture maintenance',
+      status: 'under-maintenance',
+    });
+    const hb = JSON.parse((await get('/api/status-page/heartbeat/home')).text);
+    expect(hb.heartbeatList['1'].at(-1).status).toBe(3);
+    const metrics = (await get('/metrics', { authorization: basic('', API_KEY) })).text;
+    expect(metrics).toMatch(/monitor_status\{monitor_id="1"[^}]*\} 3\n/);
+    sim!.endMaintenance(id);
+    expect(JSON.parse((await get('/api/status-page/home')).text).maintenanceList).toEqual([]);
+    expect(sim!.monitors().find((m) => m.id === 1)?.status).toBe(1);
+  });
+
   it('includes url and tags when the page and group ask for them', async () => {
     await start({
       monitors: [{ id: 7, name: 'Tagged', url: 'http://plex:32400', tags: [{ name: 'env', value: 'home' }] }],
