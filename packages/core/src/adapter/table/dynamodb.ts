@@ -47,6 +47,7 @@ import {
   cleanItem,
   evaluate,
   isExpired,
+  MAX_QUERY_LIMIT,
   type NormalizedUpdate,
   normalizeUpdate,
   queryLimit,
@@ -354,7 +355,7 @@ export class DynamoTable implements Table {
     const items: T[] = [];
     // DynamoDB applies Limit before the expiry filter, so keep reading until the page plus one
     // look-ahead item is full: the look-ahead makes the cursor mean "more items follow".
-    for (;;) {
+    for (let round = 0; ; round++) {
       const r = await this.#send(
         this.#doc.send(
           new QueryCommand({
@@ -364,7 +365,9 @@ export class DynamoTable implements Table {
             FilterExpression: filter,
             ...x.params(),
             ScanIndexForward: input.forward !== false,
-            Limit: limit + 1 - items.length,
+            // Reading past the page is harmless (the cursor is the last item returned), so each
+            // round that met expired items reads more, instead of crawling one item at a time.
+            Limit: Math.min(MAX_QUERY_LIMIT, (limit + 1 - items.length) * 2 ** round),
             ExclusiveStartKey: exclusiveStartKey,
             // GSIs only offer eventually consistent reads.
             ConsistentRead: input.index ? undefined : true,

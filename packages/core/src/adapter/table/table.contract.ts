@@ -793,6 +793,19 @@ export function tableContract(name: string, make: () => Promise<TableUnderTest>)
         const lastOnly = await t.query({ pk: 'E', limit: 1, forward: false });
         expect(sks(lastOnly.items)).toEqual(['27']);
         expect(lastOnly.cursor).toBeDefined();
+        // A long run of expired items before the live ones.
+        const run = Array.from({ length: 80 }, (_, i) => ({
+          pk: 'E2',
+          sk: `a${String(i).padStart(2, '0')}`,
+          ttl,
+        }));
+        await t.batchWrite({
+          puts: [...run, { pk: 'E2', sk: 'b1' }, { pk: 'E2', sk: 'b2' }, { pk: 'E2', sk: 'b3' }],
+        });
+        const afterRun = await t.query({ pk: 'E2', limit: 2 });
+        expect(sks(afterRun.items)).toEqual(['b1', 'b2']);
+        const rest = await t.query({ pk: 'E2', limit: 2, cursor: afterRun.cursor as string });
+        expect(rest).toEqual({ items: [{ pk: 'E2', sk: 'b3' }] });
       });
 
       it('sweepExpired keeps live items and expired ones stay invisible', async () => {
