@@ -9,14 +9,16 @@ import {
   withCorrelationId,
 } from './logger.ts';
 
+/** Log lines from both streams (Powertools writes ERROR to stderr). */
 function captureStdout() {
   const lines: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+  const write = (chunk: string | Uint8Array) => {
     lines.push(String(chunk));
     return true;
-  });
+  };
+  vi.spyOn(process.stdout, 'write').mockImplementation(write);
+  vi.spyOn(process.stderr, 'write').mockImplementation(write);
   return {
-    spy,
     records: () =>
       lines
         .join('')
@@ -77,6 +79,16 @@ describe('createLogger', () => {
         ],
       },
     });
+  });
+
+  it('scrubs tokens from logged errors too', () => {
+    const out = captureStdout();
+    createLogger('medianest-test').error('fetch failed', {
+      error: new Error('GET http://pms:32400/library/sections?X-Plex-Token=s3cr3t failed'),
+    });
+    const text = JSON.stringify(out.records()[0]);
+    expect(text).not.toContain('s3cr3t');
+    expect(text).toContain(`X-Plex-Token=${REDACTED}`);
   });
 
   it('child loggers carry the correlation id without leaking it to siblings', () => {
