@@ -1,0 +1,3 @@
+export * from './errors.ts';
+export * from './plex-tv-client.ts';
+export * from './schema.ts';
