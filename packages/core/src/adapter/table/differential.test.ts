@@ -109,25 +109,38 @@ const updateShapeArb: fc.Arbitrary<UpdateShape> = fc.record(
   { requiredKeys: ['key', 'set', 'add', 'remove'] },
 );
 
-const skCondArb: fc.Arbitrary<QueryInput['sk']> = fc.option(
-  fc.oneof(
-    fc.record({ eq: skArb }),
-    fc.record({ lt: skArb }),
-    fc.record({ lte: skArb }),
-    fc.record({ gt: skArb }),
-    fc.record({ gte: skArb }),
-    fc.record({ beginsWith: fc.constantFrom('1', '2', 'A') }),
-    fc.tuple(skArb, skArb).map(([a, b]) => ({ between: (a <= b ? [a, b] : [b, a]) as [string, string] })),
-  ),
-  { nil: undefined },
-);
+function skCondition(bound: fc.Arbitrary<string>, prefixes: string[]): fc.Arbitrary<QueryInput['sk']> {
+  return fc.option(
+    fc.oneof(
+      fc.record({ eq: bound }),
+      fc.record({ lt: bound }),
+      fc.record({ lte: bound }),
+      fc.record({ gt: bound }),
+      fc.record({ gte: bound }),
+      fc.record({ beginsWith: fc.constantFrom(...prefixes) }),
+      fc.tuple(bound, bound).map(([a, b]) => ({ between: (a <= b ? [a, b] : [b, a]) as [string, string] })),
+    ),
+    { nil: undefined },
+  );
+}
+const skCondArb = skCondition(skArb, ['1', '2', 'A']);
+// Index sort keys are `${pk}${sk}` (see concretePut).
+const indexSkCondArb = skCondition(fc.constantFrom('A1', 'A3', 'B', 'B2', 'B4'), ['A', 'B2', 'C']);
 
 type Op =
   | { op: 'put'; shape: PutShape; condition?: Condition }
   | { op: 'update'; shape: UpdateShape }
   | { op: 'delete'; key: Key; condition?: Condition }
   | { op: 'get'; key: Key }
-  | { op: 'query'; index: boolean; pk: string; sk: QueryInput['sk']; forward: boolean; limit: number }
+  | {
+      op: 'query';
+      index: boolean;
+      pk: string;
+      sk: QueryInput['sk'];
+      isk: QueryInput['sk'];
+      forward: boolean;
+      limit: number;
+    }
   | { op: 'batchGet'; keys: Key[] }
   | { op: 'batchWrite'; puts: PutShape[]; deletes: Key[] }
   | {
@@ -164,6 +177,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       index: fc.boolean(),
       pk: pkArb,
       sk: skCondArb,
+      isk: indexSkCondArb,
       forward: fc.boolean(),
       limit: fc.integer({ min: 1, max: 5 }),
     }),
@@ -262,7 +276,8 @@ async function run(table: Table, clock: FakeClock, op: Op): Promise<unknown> {
         do {
           const input: QueryInput = { pk: op.index ? 'G' : op.pk, forward: op.forward, limit: op.limit };
           if (op.index) input.index = 'gsi1';
-          if (op.sk && !op.index) input.sk = op.sk;
+          const sk = op.index ? op.isk : op.sk;
+          if (sk) input.sk = sk;
           if (cursor) input.cursor = cursor;
           const page = await table.query(input);
           pages.push(page);
