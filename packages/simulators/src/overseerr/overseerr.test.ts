@@ -62,9 +62,15 @@ const enc = (s: string) =>
   encodeURIComponent(s).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
 
 beforeAll(async () => {
+  // Every reading of the clock is a second later, so timestamps never tie.
+  let t = Date.parse('2026-11-26T06:00:00.000Z');
   sim = await startOverseerr({
     apiKey: KEY,
     catalogSeed: 7,
+    clock: () => {
+      t += 1000;
+      return t;
+    },
     users: [
       {
         id: 1,
@@ -465,6 +471,59 @@ describe('requests', () => {
     expect((await call(`/request/${id}`)).status).toBe(404);
   });
 
+  it('PUT /request/:id edits seasons and the requester, with Overseerr’s permission rules', async () => {
+    const tv = sim.catalog.tv.find((t) => t.seasons.length >= 3 && t.tmdbId !== show(2).tmdbId)!;
+    const created = await call('/request', {
+      method: 'POST',
+      user: 2,
+      body: { mediaType: 'tv', mediaId: tv.tmdbId, seasons: [1] },
+    });
+    const id = created.body.id as number;
+    const edited = await call(`/request/${id}`, {
+      method: 'PUT',
+      user: 2,
+      body: { mediaType: 'tv', seasons: [1, 3] },
+    });
+    expect(edited.status).toBe(200);
+    expect(check(edited.body, responseSchema('/request/{requestId}', 'put', '200'))).toEqual([]);
+    expect(edited.body.seasons.map((s: Json) => s.seasonNumber)).toEqual([1, 3]);
+    const stranger = await call(`/request/${id}`, {
+      method: 'PUT',
+      user: 3,
+      body: { mediaType: 'tv', seasons: [2] },
+    });
+    expect(stranger.status).toBe(403);
+    expect(stranger.body).toEqual({ message: 'You do not have permission to modify this request.' });
+    const noSeasons = await call(`/request/${id}`, { method: 'PUT', body: { mediaType: 'tv', seasons: [] } });
+    expect(noSeasons.status).toBe(500);
+    const reassigned = await call(`/request/${id}`, {
+      method: 'PUT',
+      body: { mediaType: 'tv', seasons: [1, 3], userId: 3 },
+    });
+    expect(reassigned.body.requestedBy.id).toBe(3);
+    const movieReq = sim.requests().find((r) => r.type === 'movie' && (r.requestedBy as Json).id === 2)!;
+    const plain = await call(`/request/${movieReq.id}`, {
+      method: 'PUT',
+      user: 2,
+      body: { mediaType: 'movie', serverId: 1 },
+    });
+    expect(plain.status).toBe(403);
+    const admin = await call(`/request/${movieReq.id}`, {
+      method: 'PUT',
+      body: { mediaType: 'movie', serverId: 1, profileId: 4 },
+    });
+    expect(admin.status).toBe(200);
+    expect(admin.body).toMatchObject({ serverId: 1, profileId: 4 });
+    expect((await call('/request/99999', { method: 'PUT', body: { mediaType: 'movie' } })).status).toBe(404);
+  });
+
+  it('sorts by modification time with sort=modified', async () => {
+    const oldest = sim.requests()[0]!;
+    await call(`/request/${oldest.id}/approve`, { method: 'POST' });
+    const r = await call('/request?sort=modified&take=1');
+    expect(r.body.results[0].id).toBe(oldest.id);
+  });
+
   it('counts requests', async () => {
     const r = await call('/request/count');
     expect(r.status).toBe(200);
@@ -572,6 +631,22 @@ describe('control routes and faults', () => {
     expect(list.length).toBe(sim.requests().length);
     const log = (await (await fetch(`${sim.url}/__control/request-log`)).json()) as unknown[];
     expect(log.length).toBeGreaterThan(0);
+    const movieId = sim.catalog.movies[20]!.tmdbId;
+    const available = await fetch(`${sim.url}/__control/available`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tmdbId: movieId }),
+    });
+    expect(((await available.json()) as Json).status).toBe(5);
+    const search = await call(`/search?query=${enc(`tmdb:${movieId}`)}`);
+    expect(search.body.results[0].mediaInfo.status).toBe(5);
+    const firstId = sim.requests()[0]!.id;
+    const declined = await fetch(`${sim.url}/__control/requests/${firstId}/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'declined' }),
+    });
+    expect(((await declined.json()) as Json).status).toBe(3);
     const bad = await fetch(`${sim.url}/__control/available`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -194,9 +194,12 @@ describe('webhook sender', () => {
     await sim.pollAvailability();
     expect(sim.webhookDeliveries().map((d) => d.notificationType)).toEqual(['MEDIA_PENDING']);
     inLibrary.add(show.tmdbId);
-    await vi.waitFor(() => {
-      expect(sim!.webhookDeliveries().map((d) => d.notificationType)).toContain('MEDIA_AVAILABLE');
-    });
+    await vi.waitFor(
+      () => {
+        expect(sim!.webhookDeliveries().map((d) => d.notificationType)).toContain('MEDIA_AVAILABLE');
+      },
+      { timeout: 10_000 },
+    );
     await sim.flushWebhooks();
     const available = received.find((x) => x.body.notification_type === 'MEDIA_AVAILABLE')!;
     expect(available.body.event).toBe('Series Request Now Available');
