@@ -141,6 +141,33 @@ describe('runConsumer', () => {
     expect(await q.poll('jobs', async () => ({ batchItemFailures: [] }))).toBe(1);
   });
 
+  it('stops at once while idle, however long its idle sleep', async () => {
+    const q = queue();
+    let polls = 0;
+    const counting = {
+      send: q.send.bind(q),
+      depth: q.depth.bind(q),
+      deadLetterDepth: q.deadLetterDepth.bind(q),
+      redrive: q.redrive.bind(q),
+      release: q.release.bind(q),
+      subscribe: q.subscribe.bind(q),
+      nextVisibleAt: q.nextVisibleAt.bind(q),
+      poll: (...a: Parameters<SqliteQueue['poll']>) => {
+        polls++;
+        return q.poll(...a);
+      },
+    };
+    const consumer = start(counting, async () => ({ batchItemFailures: [] }), {
+      idleDelayMs: 600_000,
+      maxIdleDelayMs: 600_000,
+    });
+    await vi.waitFor(() => expect(polls).toBe(1));
+    await new Promise((r) => setTimeout(r, 20));
+    // if stop() waited for the 10-minute sleep, this test would time out
+    await consumer.stop();
+    expect(polls).toBe(1);
+  });
+
   it('keeps running after a poll fails', async () => {
     const q = queue();
     await q.send('jobs', 'x');

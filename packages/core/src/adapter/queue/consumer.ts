@@ -67,6 +67,8 @@ export function runConsumer(
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
+      // stop() may have run while the loop awaited nextVisibleAt: do not sleep past it.
+      if (stopping) return resolve();
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
