@@ -274,11 +274,15 @@ describe('GET /api/health', () => {
   it('answers 503 when the store is unreachable', async () => {
     system.db.close();
     let res: Response | undefined;
-    await logsOf(async () => {
-      res = await app.request('/api/health');
+    const logs = await logsOf(async () => {
+      res = await app.request('/api/health', { headers: { 'x-request-id': 'probe-1' } });
     });
     expect(res!.status).toBe(503);
     expect(((await res!.json()) as HealthBody).status).toBe('unavailable');
+    expect(logs.find((l) => l.level === 'ERROR')).toMatchObject({
+      message: 'Health: store unreachable',
+      correlation_id: 'probe-1',
+    });
   });
 
   it('sends security headers and no-store', async () => {

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { JOB_QUEUES } from '@medianest/core/jobs/registry';
-import { VERSION } from '@medianest/core/system/version';
+import { checkHealth } from '@medianest/core/system/health';
+import type { System } from '@medianest/core/system/index';
 import type { AppEnv } from '../env.ts';
 import { createRouter } from '../router.ts';
 
@@ -41,51 +41,12 @@ const route = createRoute({
   },
 });
 
-/** Checks must answer quickly: a health probe that hangs is worse than one that says no. */
-const CHECK_TIMEOUT_MS = 3_000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
 export function healthRouter() {
   return createRouter().openapi(route, async (c) => {
-    const { system } = c.var;
-    const log = c.get('logger');
-    const [store, queue] = await Promise.allSettled([
-      withTimeout(system.table.get({ pk: 'SYS#HEALTH', sk: 'PROBE' }), CHECK_TIMEOUT_MS),
-      withTimeout(
-        Promise.all(
-          JOB_QUEUES.map(
-            async (q) => [await system.queue.depth(q), await system.queue.deadLetterDepth(q)] as const,
-          ),
-        ),
-        CHECK_TIMEOUT_MS,
-      ),
-    ]);
-    if (store.status === 'rejected') log.error('Health: store unreachable', { error: store.reason });
-    if (queue.status === 'rejected') log.warn('Health: queue unreadable', { error: queue.reason });
-    const counts =
-      queue.status === 'fulfilled'
-        ? queue.value.reduce((acc, [d, dl]) => ({ depth: acc.depth + d, deadLetter: acc.deadLetter + dl }), {
-            depth: 0,
-            deadLetter: 0,
-          })
-        : { depth: null, deadLetter: null };
-    const body: HealthBody = {
-      status: store.status === 'rejected' ? 'unavailable' : queue.status === 'rejected' ? 'degraded' : 'ok',
-      version: VERSION,
-      mode: system.mode,
-      store: system.store,
-      queue: counts,
-    };
-    return c.json(body, store.status === 'rejected' ? 503 : 200);
+    // The route's logger, so a failing probe is logged under the request id.
+    const system = Object.create(c.var.system, { logger: { value: c.var.logger } }) as System;
+    const report = await checkHealth(system);
+    return c.json(report satisfies HealthBody, report.status === 'unavailable' ? 503 : 200);
   });
 }
 

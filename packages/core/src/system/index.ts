@@ -43,6 +43,7 @@ import {
 } from './config.ts';
 
 export * from './config.ts';
+export { checkHealth, HEALTH_TIMEOUT_MS, type HealthReport } from './health.ts';
 export { VERSION } from './version.ts';
 
 export type Runtime = 'local' | 'aws';
