@@ -7,7 +7,7 @@
  * - `GET  /__control/webhooks` → webhook deliveries so far
  * - `POST /__control/users` (an OverseerrUserSeed) → the user
  * - `POST /__control/users/:id/permissions` `{permissions}` → the user
- * - `POST /__control/available` `{tmdbId, mediaType?}` → the media
+ * - `POST /__control/available` `{tmdbId, mediaType?, seasons?}` → the media
  * - `POST /__control/requests/:id/status` `{status: 'pending'|'approved'|'declined'|'failed'}`
  */
 import { type Context, Hono } from 'hono';
@@ -79,8 +79,11 @@ export interface RunningOverseerr extends RunningSimulator {
   catalog: Catalog;
   addUser(seed: OverseerrUserSeed): Record<string, unknown>;
   setPermissions(userId: number, permissions: number): Record<string, unknown>;
-  /** Marks a title available (as a Plex scan would) and sends MEDIA_AVAILABLE. */
-  markAvailable(tmdbId: number, mediaType?: MediaType): Record<string, unknown>;
+  /**
+   * Marks a title available (as a Plex scan would) and sends MEDIA_AVAILABLE; for a series,
+   * only `seasons` when given (the show is then PARTIALLY_AVAILABLE until all are there).
+   */
+  markAvailable(tmdbId: number, mediaType?: MediaType, seasons?: number[]): Record<string, unknown>;
   setRequestStatus(requestId: number, status: RequestStatusName): Record<string, unknown>;
   /** Every request as `GET /api/v1/request/:id` renders it, oldest first. */
   requests(): Record<string, unknown>[];
@@ -152,8 +155,10 @@ export async function startOverseerr(options: OverseerrOptions): Promise<Running
   const userJson = (u: UserRecord) => state.userJson(u);
   const requests = () =>
     [...state.requests.values()].sort((a, b) => a.id - b.id).map((r) => state.requestJson(r));
-  const markAvailable = (tmdbId: number, mediaType?: MediaType) =>
-    state.mediaJson(state.markAvailable(findTmdb(state, tmdbId, mediaType), tmdbId));
+  const markAvailable = (tmdbId: number, mediaType?: MediaType, seasons?: number[]) =>
+    state.mediaJson(
+      state.markAvailable(findTmdb(state, tmdbId, mediaType), tmdbId, seasons ? { seasons } : {}),
+    );
   const setRequestStatus = (id: number, status: RequestStatusName) =>
     state.requestJson(state.setRequestStatus(id, STATUS_BY_NAME[status], null));
 
@@ -198,9 +203,13 @@ export async function startOverseerr(options: OverseerrOptions): Promise<Running
   control.post('/__control/available', (c) =>
     guard(c, async () => {
       const body = z
-        .object({ tmdbId: z.number().int(), mediaType: z.enum(['movie', 'tv']).optional() })
+        .object({
+          tmdbId: z.number().int(),
+          mediaType: z.enum(['movie', 'tv']).optional(),
+          seasons: z.array(z.number().int()).optional(),
+        })
         .parse(await c.req.json());
-      return markAvailable(body.tmdbId, body.mediaType);
+      return markAvailable(body.tmdbId, body.mediaType, body.seasons);
     }),
   );
   control.post('/__control/requests/:id/status', (c) =>

@@ -649,10 +649,14 @@ export class OverseerrState {
   }
 
   /**
-   * The Plex scan found the title: mark it (and every season) available and send
-   * MEDIA_AVAILABLE for the requests that wanted it, like `MediaSubscriber`.
+   * The Plex scan found the title (or, for a series, `seasons` of it; all when absent): mark it
+   * available and send MEDIA_AVAILABLE for the requests it satisfies, like `MediaSubscriber`.
    */
-  markAvailable(mediaType: MediaType, tmdbId: number, ratingKey?: string): MediaRecord {
+  markAvailable(
+    mediaType: MediaType,
+    tmdbId: number,
+    opts: { seasons?: number[]; ratingKey?: string } = {},
+  ): MediaRecord {
     const title = this.title(mediaType, tmdbId);
     if (!title) throw new OverseerrFailure(404, `No ${mediaType} with TMDB id ${tmdbId} in the catalog.`);
     let media = this.findMedia(mediaType, tmdbId);
@@ -664,10 +668,12 @@ export class OverseerrState {
     );
     media.status = MediaStatus.AVAILABLE;
     media.mediaAddedAt ??= now;
-    media.ratingKey = ratingKey ?? media.ratingKey ?? String(50_000 + media.id);
+    media.ratingKey = opts.ratingKey ?? media.ratingKey ?? String(50_000 + media.id);
     media.updatedAt = now;
     if (title.mediaType === 'tv') {
+      const wanted = new Set(opts.seasons ?? title.seasons.map((s) => s.seasonNumber));
       for (const cs of title.seasons) {
+        if (!wanted.has(cs.seasonNumber)) continue;
         let s = media.seasons.find((x) => x.seasonNumber === cs.seasonNumber);
         if (!s) {
           s = {
@@ -683,6 +689,11 @@ export class OverseerrState {
         s.status = MediaStatus.AVAILABLE;
         s.updatedAt = now;
       }
+      media.seasons.sort((a, b) => a.seasonNumber - b.seasonNumber);
+      const allThere = title.seasons.every((cs) =>
+        media?.seasons.some((s) => s.seasonNumber === cs.seasonNumber && s.status === MediaStatus.AVAILABLE),
+      );
+      media.status = allThere ? MediaStatus.AVAILABLE : MediaStatus.PARTIALLY_AVAILABLE;
       media.lastSeasonChange = now;
     }
     const live = this.mediaRequests(media).filter((r) => !r.is4k && r.status !== MediaRequestStatus.DECLINED);

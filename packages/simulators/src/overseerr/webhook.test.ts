@@ -211,6 +211,26 @@ describe('webhook sender', () => {
     expect(body.mediaInfo.seasons).toHaveLength(show.seasons.length);
   });
 
+  it('partial seasons: MEDIA_AVAILABLE only for the request whose seasons all arrived', async () => {
+    sim = await startOverseerr({ apiKey: KEY, users, webhook: { url: receiverUrl } });
+    const show = sim.catalog.tv.find((t) => t.seasons.length >= 3)!;
+    const first = await post('/request', { mediaType: 'tv', mediaId: show.tmdbId, seasons: [1] }, 2);
+    const second = await post('/request', { mediaType: 'tv', mediaId: show.tmdbId, seasons: [2, 3] }, 2);
+    const partial = sim.markAvailable(show.tmdbId, 'tv', [1, 2]);
+    expect(partial.status).toBe(4);
+    await sim.flushWebhooks();
+    const available = () => received.filter((r) => r.body.notification_type === 'MEDIA_AVAILABLE');
+    expect(available().map((r) => r.body.request.request_id)).toEqual([String(first.body.id)]);
+    expect(available()[0]!.body.media.status).toBe('PARTIALLY_AVAILABLE');
+    sim.markAvailable(show.tmdbId, 'tv', [3]);
+    await sim.flushWebhooks();
+    expect(available().map((r) => r.body.request.request_id)).toEqual([
+      String(first.body.id),
+      String(second.body.id),
+    ]);
+    expect(available()[1]!.body.extra).toEqual([{ name: 'Requested Seasons', value: '2, 3' }]);
+  });
+
   it('renders a custom template and respects the types mask', async () => {
     const template = Buffer.from(
       JSON.stringify(
