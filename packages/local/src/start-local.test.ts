@@ -12,6 +12,12 @@ import { IMMUTABLE, isHashedAsset, NO_CACHE } from './static.ts';
 import { WS_UNAUTHENTICATED } from './ws.ts';
 
 const QUIET = { LOG_LEVEL: 'SILENT' };
+
+/** Polls until `done()` holds; generous, because a loaded CI box is slow, and the caller asserts anyway. */
+async function until(done: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) await sleep(10);
+}
 let dir: string;
 let dataDir: string;
 let webDir: string;
@@ -156,7 +162,7 @@ describe('startLocal', () => {
     const { system } = await start({ consumer: { idleDelayMs: 20, maxIdleDelayMs: 100 } });
     const count = () =>
       (system.db.prepare("SELECT COUNT(*) AS n FROM tbl_items WHERE pk = 'T#1'").get() as { n: number }).n;
-    for (let i = 0; i < 200 && count() > 0; i++) await sleep(25);
+    await until(() => count() === 0);
     // assert
     expect(count()).toBe(0);
     expect(await system.queue.depth('jobs')).toBe(0);
@@ -208,7 +214,7 @@ describe('shutdown with a job in flight', () => {
   async function startWithJob(shutdownGraceMs: number) {
     const s = await start({ shutdownGraceMs, consumer: { idleDelayMs: 10, maxIdleDelayMs: 50 } });
     await enqueueJob(s.system, 'test.slow', { id: 'a' });
-    for (let i = 0; i < 400 && started.length === 0; i++) await sleep(10);
+    await until(() => started.length > 0);
     expect(started).toEqual(['a']);
     return s;
   }
