@@ -38,11 +38,9 @@ const MAX_RETRIES = 8;
 // Schemas
 
 /** `plex`, `github`, `google`, `discord`, `oidc:<name>` for generic OIDC providers. */
-export const Provider = z
-  .string()
-  .regex(/^[a-z][a-z0-9_-]{0,31}(:[a-z0-9_-]{1,64})?$/, {
-    error: 'expected a provider like "plex" or "oidc:authentik"',
-  });
+export const Provider = z.string().regex(/^[a-z][a-z0-9_-]{0,31}(:[a-z0-9_-]{1,64})?$/, {
+  error: 'expected a provider like "plex" or "oidc:authentik"',
+});
 
 export const IdentityRef = z.object({
   provider: Provider,
