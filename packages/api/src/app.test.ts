@@ -8,6 +8,7 @@ import { createLocalSystem, type LocalSystem, loadConfig } from '@medianest/core
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp, MAX_BODY_BYTES } from './app.ts';
 import type { ErrorBody } from './errors.ts';
+import { createRouter } from './router.ts';
 import type { HealthBody } from './routes/health.ts';
 
 let dir: string;
@@ -239,6 +240,28 @@ describe('error mapper', () => {
     const res = await app.request('/api/v1/test/items', json(`"${'x'.repeat(MAX_BODY_BYTES)}"`));
     expect(res.status).toBe(413);
     expect(((await res.json()) as ErrorBody).error.code).toBe('request.too_large');
+  });
+});
+
+describe('feature routers', () => {
+  it('a router from createRouter() mounted under /api/v1 shares validation, errors and the OpenAPI doc', async () => {
+    const feature = createRouter()
+      .openapi({ ...itemRoute, path: '/items' }, (c) => c.json({ ok: true }, 201))
+      .get('/missing', () => {
+        throw new AppError('not_found', 'feature.not_found', 'Nothing here');
+      });
+    app.route('/api/v1/feature', feature);
+
+    const invalid = await app.request('/api/v1/feature/items', json('{"name":"a","count":1}'));
+    expect(invalid.status).toBe(400);
+    expect(((await invalid.json()) as ErrorBody).error.code).toBe('request.invalid');
+    const missing = await app.request('/api/v1/feature/missing', { headers: { 'x-request-id': 'f-1' } });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({
+      error: { code: 'feature.not_found', message: 'Nothing here', requestId: 'f-1' },
+    });
+    const doc = (await (await app.request('/api/openapi.json')).json()) as { paths: Record<string, unknown> };
+    expect(doc.paths).toHaveProperty('/api/v1/feature/items');
   });
 });
 
