@@ -375,9 +375,10 @@ export function buildOverseerrApp(ctx: OverseerrAppContext): Hono<Vars> {
   app.get('/api/v1/search', (c) => {
     requireUser(c);
     const query = c.req.query('query') ?? '';
-    const page = Number(c.req.query('page') ?? '1') || 1;
+    const pageParam = c.req.query('page');
+    const page = pageParam ? Number(pageParam) : 1;
     const all = search(state, query);
-    if (page < 1 || page > 500) {
+    if (!Number.isInteger(page) || page < 1 || page > 500) {
       // TMDB refuses such pages and Overseerr reports a generic failure.
       throw fail(500, 'Unable to retrieve search results.');
     }

@@ -187,6 +187,9 @@ describe('search', () => {
     const tv = r.body.results.find((x: Json) => x.mediaType === 'tv');
     expect(tv).toBeDefined();
     expect(missingKeys(tv, componentSchema('TvResult'))).toEqual(['mediaInfo']);
+    const p0 = await call(`/search?query=${enc('the')}&page=0`);
+    expect(p0.status).toBe(500);
+    expect(p0.body).toEqual({ message: 'Unable to retrieve search results.' });
     const p2 = await call(`/search?query=${enc('the')}&page=2`);
     expect(p2.body.page).toBe(2);
     expect(p2.body.results[0].id).not.toBe(r.body.results[0].id);

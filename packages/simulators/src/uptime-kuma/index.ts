@@ -117,6 +117,9 @@ const StatusSchema = z.union([
 ]);
 
 export async function startUptimeKuma(options: UptimeKumaOptions = {}): Promise<RunningUptimeKuma> {
+  if (options.apiKey !== undefined && !/^uk\d+_.+$/.test(options.apiKey)) {
+    throw new Error('apiKey must look like Kuma keys: uk<keyId>_<secret>');
+  }
   const version = options.version ?? '2';
   const appVersion = version === '2' ? '2.5.3' : '1.23.17';
   const state = new KumaState(version, options.clock ?? Date.now);

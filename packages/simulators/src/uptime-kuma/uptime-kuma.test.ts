@@ -367,6 +367,12 @@ describe('/metrics', () => {
     expect(text).toMatch(/monitor_response_time\{[^}]*monitor_id="1"[^}]*\} -1\n/);
   });
 
+  it('refuses an API key that is not in Kuma’s uk<id>_<secret> format', async () => {
+    await expect(startUptimeKuma({ apiKey: 'secret', beatIntervalMs: 0 })).rejects.toThrow(
+      /uk<keyId>_<secret>/,
+    );
+  });
+
   it('rate-limits API-key checks to 60 a minute', async () => {
     await start();
     const auth = { authorization: basic('', API_KEY) };
