@@ -82,8 +82,20 @@ describe('SqliteQueue specifics', () => {
       return new Promise(() => {});
     });
     expect(size).toBe(1);
+    // explicit undefined options keep the defaults too
+    await queue.send('jobs', 3);
+    let size2 = 0;
+    void queue.poll(
+      'jobs',
+      (ms) => {
+        size2 = ms.length;
+        return new Promise(() => {});
+      },
+      { batchSize: undefined, visibilityTimeoutSeconds: undefined },
+    );
+    expect(size2).toBe(1);
     clock.advance(5_000);
-    expect(await queue.poll('jobs', async () => ({ batchItemFailures: [] }), { batchSize: 10 })).toBe(2);
+    expect(await queue.poll('jobs', async () => ({ batchItemFailures: [] }), { batchSize: 10 })).toBe(3);
     db.close();
   });
 

@@ -88,6 +88,11 @@ interface MessageRow {
   receive_count: number;
 }
 
+/** Drops keys set to undefined, so `{ batchSize: undefined }` keeps the default. */
+function defined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 function parseInput<T>(schema: z.ZodType<T>, value: unknown, code: string): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
@@ -135,7 +140,7 @@ export class SqliteQueue implements PullQueue {
     this.#backoffSeconds = options.backoffSeconds ?? defaultBackoffSeconds;
     this.#defaults = {
       ...DEFAULT_CONSUMER,
-      ...parseInput(consumerOptionsSchema, options.defaults ?? {}, 'queue.invalid_options'),
+      ...defined(parseInput(consumerOptionsSchema, options.defaults ?? {}, 'queue.invalid_options')),
     };
     db.exec(`
       CREATE TABLE IF NOT EXISTS q_message (
@@ -236,7 +241,7 @@ export class SqliteQueue implements PullQueue {
   async poll(queue: QueueName, handler: BatchHandler, options: ConsumerOptions = {}): Promise<number> {
     const opts = {
       ...this.#defaults,
-      ...parseInput(consumerOptionsSchema, options, 'queue.invalid_options'),
+      ...defined(parseInput(consumerOptionsSchema, options, 'queue.invalid_options')),
     };
     const batch = this.#receive(queue, opts);
     if (batch.length === 0) return 0;
@@ -248,6 +253,8 @@ export class SqliteQueue implements PullQueue {
         batch.map((b) => b.message.id),
       );
     } catch {
+      // A handler that throws has failed the whole batch, as a Lambda invocation error does;
+      // the messages come back after the backoff, which is how the failure is reported.
       failed = new Set(batch.map((b) => b.message.id));
     }
     this.#settle(batch, failed, opts.maxReceives);
@@ -255,8 +262,9 @@ export class SqliteQueue implements PullQueue {
   }
 
   /**
-   * Makes messages handed to a handler visible again at once without counting a failure, for a
-   * consumer that is shutting down before its handler finished. Returns how many were released
+   * Makes messages handed to a handler visible again at once, without the failure backoff, for
+   * a consumer that is shutting down before its handler finished (the receive still counts
+   * toward maxReceives, so a message that hangs every worker still ends in the dead letters). Returns how many were released
    * (a message whose visibility already expired and was received again is left alone).
    */
   async release(messages: QueueMessage[]): Promise<number> {
