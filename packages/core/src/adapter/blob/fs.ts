@@ -181,6 +181,7 @@ export class FsBlob implements Blob {
       const cutoff = Date.now() - 3_600_000;
       for (const name of await readdir(tmpDir)) {
         const path = join(tmpDir, name);
+        // gone already (another instance swept it, or its writer renamed it): nothing to do
         const info = await stat(path).catch(() => undefined);
         if (info && info.mtimeMs < cutoff) await rm(path, { force: true });
       }

@@ -105,6 +105,7 @@ export function runConsumer(
       }
       if (stopping) break;
       let delay = idle;
+      // Only a hint for waking early: if it fails, the plain idle delay applies.
       const next = await extras.nextVisibleAt?.(name).catch(() => undefined);
       if (next !== undefined) delay = Math.max(0, Math.min(delay, next - clock.now()));
       await sleep(delay);

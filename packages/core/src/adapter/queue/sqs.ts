@@ -135,7 +135,8 @@ export class SqsQueue implements Queue {
       if (!out.MessageId) throw new Error('SendMessage returned no MessageId');
       id = out.MessageId;
     } catch (error) {
-      // Give the dedupId back, so the caller's retry is not silently dropped.
+      // Give the dedupId back, so the caller's retry is not silently dropped. If even that fails
+      // the marker expires with its window; the SQS error below is the one worth reporting.
       if (this.#dedup && marker) await this.#dedup.delete(marker).catch(() => undefined);
       throw unavailable('SendMessage', error);
     }
