@@ -8,7 +8,7 @@
  * Conventions that every adapter honours:
  * - Every item has string `pk` and `sk`.
  * - Secondary indexes are fixed: `gsi1` over (`gsi1pk`, `gsi1sk`) and `gsi2` over (`gsi2pk`, `gsi2sk`).
- *   An item appears in an index only when it has that index's pk attribute (sparse, like DynamoDB).
+ *   An item appears in an index only when it has both of that index's key attributes (sparse, like DynamoDB).
  * - `ttl` (epoch seconds) marks expiry: an item whose ttl is <= now is invisible to every read
  *   and to conditions, and is eventually swept (DynamoDB deletes it within ~48 h; SQLite sweeps).
  * - Attribute values are JSON values (string, number, boolean, null, arrays, plain objects).
