@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { type RunningMediaServer, startMediaServer } from '../media-server/index.ts';
 import { fakeYtDlpPath } from './index.ts';
 import { fixturesDir, haveFixtures, outputShape, runTool, shellSplit } from './test-support.ts';
@@ -83,8 +83,10 @@ afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
-describe.skipIf(!haveFixtures)('fake yt-dlp replays the real 2023.03.04 fixtures', () => {
-  it.each(cases)('%s', async (name) => {
+// Cases are independent (own temp dir, shared read-only server), so they run concurrently; each
+// uses its test context's `expect`, as vitest requires for concurrent tests.
+describe.skipIf(!haveFixtures).concurrent('fake yt-dlp replays the real 2023.03.04 fixtures', () => {
+  it.for(cases)('%s', async (name, { expect }) => {
     const dir = await workDir();
     if (name === 'd2-already-downloaded' || name === 'e2-already-downloaded') {
       await copyFile(server.samples.big, join(dir, 'big [big].mp4'));
@@ -123,7 +125,7 @@ describe.skipIf(!haveFixtures)('fake yt-dlp replays the real 2023.03.04 fixtures
     }
   });
 
-  it('d-progress-json: every progress line parses and the path is absolute', async () => {
+  it('d-progress-json: every progress line parses and the path is absolute', async ({ expect }) => {
     const dir = await workDir();
     const result = await runTool(fakeYtDlpPath, argvFor('d-progress-json'), { cwd: dir });
     const lines = result.stdout.trim().split('\n');
@@ -152,7 +154,7 @@ describe.skipIf(!haveFixtures)('fake yt-dlp replays the real 2023.03.04 fixtures
     expect(stdout.trim().split('\n').sort()).toEqual(['audio', 'video']);
   });
 
-  it('f-progress-template-fields: %(progress._percent)s prints NA like 2023.03.04', async () => {
+  it('f-progress-template-fields: %(progress._percent)s prints NA like 2023.03.04', async ({ expect }) => {
     const dir = await workDir();
     const result = await runTool(fakeYtDlpPath, argvFor('f-progress-template-fields'), { cwd: dir });
     const dl = result.stdout.split('\n').filter((l) => l.startsWith('[dl] '));
@@ -161,12 +163,11 @@ describe.skipIf(!haveFixtures)('fake yt-dlp replays the real 2023.03.04 fixtures
     expect(dl.at(-1)).toMatch(/ NA$/);
   });
 
-  it.each([
+  it.for([
     ['i-sigint', 'SIGINT'],
     ['i2-sigterm', 'SIGTERM'],
-  ] as const)('%s: leaves the .part file like the real one', async (name, signal) => {
+  ] as const)('%s: leaves the .part file like the real one', async ([name, signal], { expect }) => {
     const dir = await workDir();
-    server.setThrottle(null);
     const argv = argvFor(name).map((a) => (a === '2M' ? '100K' : a));
     let sent = false;
     const result = await runTool(fakeYtDlpPath, argv, {

@@ -312,6 +312,51 @@ describe('fake yt-dlp: simulated YouTube', () => {
     });
   });
 
+  it('evaluates %(info.…)s in progress templates and rewrites lines with \\r without --newline', async () => {
+    const dir = await workDir();
+    const r = await fake(
+      [
+        '-f',
+        '18',
+        '--progress-template',
+        'download:<%(info.id)s %(progress.status)s %(progress._percent_str)s>',
+        '-o',
+        '%(id)s.%(ext)s',
+        'https://youtu.be/vid00000001',
+      ],
+      dir,
+    );
+    expect(r.code).toBe(0);
+    const progress = r.stdout.split('\n').find((l) => l.startsWith('\r')) ?? '';
+    const updates = progress.split('\r').filter(Boolean);
+    expect(updates.length).toBeGreaterThan(2);
+    expect(updates[0]).toBe('<vid00000001 downloading   0.8%>');
+    expect(updates.at(-1)?.trimEnd()).toBe('<vid00000001 finished 100.0%>');
+  });
+
+  it('per-type -o thumbnail: templates place the (unconverted) thumbnail', async () => {
+    const dir = await workDir();
+    const r = await fake(
+      [
+        '-f',
+        'best',
+        '--write-thumbnail',
+        '-o',
+        '%(id)s.%(ext)s',
+        '-o',
+        'thumbnail:thumbs/%(channel)s-%(id)s.%(ext)s',
+        'https://youtu.be/vid00000001',
+      ],
+      dir,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('[info] Writing video thumbnail 0 to: thumbs/Home Channel-vid00000001.webp\n');
+    const webp = readFileSync(join(dir, 'thumbs', 'Home Channel-vid00000001.webp'));
+    expect(webp.subarray(0, 4).toString('latin1')).toBe('RIFF');
+    expect(webp.subarray(8, 12).toString('latin1')).toBe('WEBP');
+    expect(existsSync(join(dir, 'vid00000001.mp4'))).toBe(true);
+  });
+
   it('resumes an existing .part file', async () => {
     const dir = await workDir();
     const whole = readFileSync(samples.clipOne);
