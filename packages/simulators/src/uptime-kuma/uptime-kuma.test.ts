@@ -438,6 +438,9 @@ describe('webhook notifications', () => {
       retries: 1,
       timezone: 'UTC',
     });
+    const fxNames = Object.keys(fxDown.headers).filter((h) => h !== 'Host' && h !== 'Connection');
+    expect(names(d!.rawHeaders).filter((h) => h !== 'Host' && h !== 'Connection')).toEqual(fxNames);
+    expect(d!.headers['content-length']).toBe(String(Buffer.byteLength(d!.text)));
     expect(d!.headers['user-agent']).toBe('Uptime-Kuma/2.5.3');
     expect(d!.headers['content-type']).toBe('application/json');
     expect(d!.headers.accept).toBe('application/json, text/plain, */*');

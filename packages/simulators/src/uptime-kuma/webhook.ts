@@ -3,6 +3,7 @@
  * `Monitor.sendNotification`: `{heartbeat, monitor, msg}` as JSON, or a `data` form field.
  * The shapes copy webhook-down.json / webhook-up.json (Kuma 2.5.3).
  */
+import { formData, postRaw } from './http-post.ts';
 import { type Beat, DOWN, type KumaVersion, type Monitor, UP, type WebhookDelivery } from './model.ts';
 
 export interface KumaWebhookConfig {
@@ -152,26 +153,37 @@ export class KumaWebhookSender {
 
   send(body: WebhookDelivery['body']): void {
     const contentType = this.#config.contentType ?? 'json';
-    const headers: Record<string, string> = {
-      Accept: 'application/json, text/plain, */*',
-      'User-Agent': this.#userAgent,
-    };
-    let payload: string | FormData;
+    const json = JSON.stringify(body);
+    let headers: [string, string][];
+    let payload: string | Buffer;
     if (contentType === 'form-data') {
-      payload = new FormData();
-      payload.append('data', JSON.stringify(body));
+      const form = formData({ data: json });
+      headers = [
+        ['Accept', 'application/json, text/plain, */*'],
+        ['Content-Type', form.contentType],
+        ['User-Agent', this.#userAgent],
+      ];
+      payload = form.body;
     } else {
-      headers['Content-Type'] = 'application/json';
-      payload = JSON.stringify(body);
+      headers = [
+        ['Accept', 'application/json, text/plain, */*'],
+        ['User-Agent', this.#userAgent],
+        ['Content-Type', 'application/json'],
+      ];
+      payload = json;
     }
-    const delivery: WebhookDelivery = { url: this.#config.url, contentType, headers, body };
+    const delivery: WebhookDelivery = {
+      url: this.#config.url,
+      contentType,
+      headers: Object.fromEntries(headers),
+      body,
+    };
     this.#deliveries.push(delivery);
     // In event order, one at a time: a receiver sees DOWN before the UP that follows it.
     const p = this.#tail
-      .then(() => fetch(this.#config.url, { method: 'POST', headers, body: payload }))
-      .then(async (res) => {
+      .then(() => postRaw(this.#config.url, headers, payload))
+      .then((res) => {
         delivery.status = res.status;
-        await res.arrayBuffer().catch(() => undefined);
       })
       .catch((err: unknown) => {
         delivery.error = err instanceof Error ? err.message : String(err);
