@@ -137,7 +137,7 @@ export async function createLocalSystem(
       async close() {
         if (closed) return;
         closed = true;
-        // Someone (a test, a failed health probe's fixer) may already have closed it.
+        // A test that simulates an unreachable store closes the handle itself.
         if (db.isOpen) db.close();
       },
     };
