@@ -265,3 +265,39 @@ describe('webhook sender', () => {
     expect(d?.error).toBeTruthy();
   });
 });
+
+describe('Plex sign-in through a plex.tv lookup', () => {
+  it('creates users with access to the server, refuses the others', async () => {
+    sim = await startOverseerr({
+      apiKey: KEY,
+      users,
+      plexAuth: (token) =>
+        token === 'friend-token'
+          ? { id: 4242, email: 'Friend@Example.com', username: 'newfriend', hasServerAccess: true }
+          : token === 'stranger-token'
+            ? { id: 5353, email: 'stranger@example.com', username: 'stranger', hasServerAccess: false }
+            : undefined,
+    });
+    const login = (authToken: string) =>
+      fetch(`${sim!.url}/api/v1/auth/plex`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ authToken }),
+      });
+    const ok = await login('friend-token');
+    expect(ok.status).toBe(200);
+    const user = (await ok.json()) as Json;
+    expect(user).toMatchObject({ plexUsername: 'newfriend', permissions: Permission.REQUEST, userType: 1 });
+    const listed = await fetch(`${sim.url}/api/v1/user/${user.id}`, { headers: { 'X-Api-Key': KEY } });
+    expect(((await listed.json()) as Json).plexId).toBe(4242);
+    const refused = await login('stranger-token');
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toEqual({ message: 'Access denied.' });
+    const missing = await fetch(`${sim.url}/api/v1/auth/plex`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({}),
+    });
+    expect(missing.status).toBe(400);
+  });
+});
