@@ -43,7 +43,7 @@ describe('WebSocket handlers', () => {
   let posts: [string, string, string][];
 
   beforeEach(async () => {
-    clock = new FakeClock(Date.UTC(2026, 10, 26, 6, 41));
+    clock = new FakeClock();
     local = await tempSystem({ MEDIANEST_WS_ENDPOINT: CONFIGURED_ENDPOINT }, { clock });
     realtime = new ApiGatewayRealtime({
       client: new ApiGatewayManagementApiClient({ endpoint: CONFIGURED_ENDPOINT, region: REGION }),
