@@ -209,14 +209,35 @@ async function createContext(opts, argv, version) {
     catalog: loadCatalog(),
     samples: await ensureSamples(),
     ffmpeg: await hasFfmpeg(),
-    /** @type {import('node:child_process').ChildProcess | undefined} */
-    child: undefined,
+    archive: loadArchive(opts.downloadArchive),
   };
   if (verbose) debugHeader(ctx, argv);
   return ctx;
 }
 
 /** @typedef {Awaited<ReturnType<typeof createContext>>} Ctx */
+
+/** --download-archive: lines of "<extractor key lowercased> <id>". @param {string | undefined} file */
+function loadArchive(file) {
+  /** @type {Set<string>} */
+  const ids = new Set();
+  if (file && existsSync(file)) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) if (line.trim()) ids.add(line.trim());
+  }
+  return ids;
+}
+
+/** @param {Record<string, any>} info */
+function archiveId(info) {
+  return `${String(info.extractor_key ?? info.ie_key ?? 'generic').toLowerCase()} ${info.id}`;
+}
+
+/** The _match_entry archive check: true (and a screen line) when the video is recorded. @param {Ctx} ctx @param {Record<string, any>} info */
+function inArchive(ctx, info) {
+  if (!ctx.opts.downloadArchive || !ctx.archive.has(archiveId(info))) return false;
+  screen(ctx, `[download] ${info.title ?? info.id ?? 'entry'} has already been recorded in the archive`);
+  return true;
+}
 
 /** @param {string} p */
 function expandUser(p) {
@@ -398,6 +419,10 @@ async function processPlaylist(ctx, pl) {
       __last_playlist_index: Math.max(...selected),
       playlist_autonumber: i + 1,
     };
+    if (inArchive(ctx, entry)) {
+      results.push(null);
+      continue;
+    }
     if (entry._type === 'url') {
       if (ctx.opts.flatPlaylist) {
         const flat = { ...entry, ...extra };
@@ -482,20 +507,25 @@ function completeFormat(f, headers) {
 }
 
 /**
- * Format selection over `-f`: alternatives with `/`, merges with `+`, filters in `[…]` accepted
- * and ignored, selectors best, b, bv, bv-star, ba, ba-star, worst, w…, extensions and exact ids.
+ * Format selection over `-f`: alternatives with `/`, merges with `+`, `[key op value]` filters
+ * (numeric <, <=, >, >=, =, != with `?` for "unknown passes"; string =, ^=, $=, *=, ~= and their
+ * `!` negations), selectors best, b, bv, bv-star, ba, ba-star, worst, w…, extensions and ids.
  * @param {Ctx} ctx @param {Record<string, any>[]} formats
  * @returns {Record<string, any>[] | undefined}
  */
 function selectFormats(ctx, formats) {
   const spec = ctx.opts.format ?? (ctx.ffmpeg ? 'bestvideo*+bestaudio/best' : 'best/bestvideo+bestaudio');
-  for (const alternative of String(spec).split('/')) {
-    const parts = alternative
-      .replace(/\[[^\]]*\]/g, '')
-      .split('+')
-      .map((p) => p.trim());
+  for (const alternative of splitOutsideBrackets(String(spec), '/')) {
+    const parts = splitOutsideBrackets(alternative, '+').map((p) => p.trim());
     if (parts.length > 1 && !ctx.ffmpeg) continue;
-    const picked = parts.map((p) => pickOne(p, formats));
+    const picked = parts.map((part) => {
+      const base = part.replace(/\[[^\]]*\]/g, '').trim() || 'best';
+      const filters = [...part.matchAll(/\[([^\]]*)\]/g)].map((m) => /** @type {string} */ (m[1]));
+      return pickOne(
+        base,
+        formats.filter((f) => filters.every((expr) => matchesFilter(f, expr))),
+      );
+    });
     if (picked.every(Boolean)) {
       const unique = /** @type {Record<string, any>[]} */ (picked).filter(
         (f, i, arr) => arr.findIndex((g) => g.format_id === f.format_id) === i,
@@ -504,6 +534,80 @@ function selectFormats(ctx, formats) {
     }
   }
   return undefined;
+}
+
+/** @param {string} text @param {string} separator */
+function splitOutsideBrackets(text, separator) {
+  /** @type {string[]} */
+  const parts = [];
+  let depth = 0;
+  let current = '';
+  for (const c of text) {
+    if (c === '[') depth++;
+    if (c === ']') depth = Math.max(0, depth - 1);
+    if (c === separator && depth === 0) {
+      parts.push(current);
+      current = '';
+    } else current += c;
+  }
+  parts.push(current);
+  return parts;
+}
+
+const NUMERIC_FIELDS = new Set([
+  'width',
+  'height',
+  'tbr',
+  'abr',
+  'vbr',
+  'asr',
+  'filesize',
+  'filesize_approx',
+  'fps',
+  'audio_channels',
+]);
+
+/**
+ * One `[…]` format filter, as yt-dlp's _build_format_filter reads it.
+ * @param {Record<string, any>} f @param {string} expr
+ */
+function matchesFilter(f, expr) {
+  const m = /^\s*(\w+)\s*(!)?(<=|>=|<|>|=|\^=|\$=|\*=|~=)(\?)?\s*(.*?)\s*$/.exec(expr);
+  if (!m) return true;
+  const [, key = '', negate, op = '=', unknownOk, raw = ''] = m;
+  const actual = f[key];
+  if (actual === undefined || actual === null) return Boolean(unknownOk);
+  let result;
+  if (NUMERIC_FIELDS.has(key) && /^[\d.]+[kKmMgG]?i?[bB]?$/.test(raw)) {
+    const value =
+      Number.parseFloat(raw) *
+      (/[kK]/.test(raw) ? 1024 : /[mM]/.test(raw) ? 1024 ** 2 : /[gG]/.test(raw) ? 1024 ** 3 : 1);
+    const n = Number(actual);
+    result =
+      op === '<='
+        ? n <= value
+        : op === '>='
+          ? n >= value
+          : op === '<'
+            ? n < value
+            : op === '>'
+              ? n > value
+              : n === value;
+  } else {
+    const a = String(actual);
+    const v = raw.replace(/^(['"])(.*)\1$/, '$2');
+    result =
+      op === '^='
+        ? a.startsWith(v)
+        : op === '$='
+          ? a.endsWith(v)
+          : op === '*='
+            ? a.includes(v)
+            : op === '~='
+              ? new RegExp(v).test(a)
+              : a === v;
+  }
+  return negate ? !result : result;
 }
 
 /** @param {string} selector @param {Record<string, any>[]} formats */
@@ -564,6 +668,7 @@ async function processVideo(ctx, raw, extra, inPlaylist = false) {
     }
   }
   Object.assign(info, extra);
+  if (inArchive(ctx, info)) return null;
   info.display_id ??= info.id;
   info.fulltitle ??= info.title;
   if (info.duration !== undefined && info.duration !== null)
@@ -617,6 +722,10 @@ async function processVideo(ctx, raw, extra, inPlaylist = false) {
   }
   ctx.numDownloads += 1;
   await downloadVideo(ctx, info, chosen, filename, merged);
+  if (ctx.opts.downloadArchive && info.filepath) {
+    ctx.archive.add(archiveId(info));
+    writeFileSync(ctx.opts.downloadArchive, `${archiveId(info)}\n`, { flag: 'a' });
+  }
   checkMaxDownloads(ctx, false);
   return info;
 }

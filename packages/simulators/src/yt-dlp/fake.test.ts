@@ -92,8 +92,10 @@ afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
-describe('fake yt-dlp: simulated YouTube', () => {
-  it('-J gives a video info dict from the catalog, with merged default formats', async () => {
+// Each test has its own directory and the catalog is read-only, so they run concurrently (with the
+// test context's `expect`, as vitest requires).
+describe.concurrent('fake yt-dlp: simulated YouTube', () => {
+  it('-J gives a video info dict from the catalog, with merged default formats', async ({ expect }) => {
     const r = await fake(['-J', 'https://www.youtube.com/watch?v=vid00000001'], await workDir());
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
@@ -121,7 +123,7 @@ describe('fake yt-dlp: simulated YouTube', () => {
     expect(info._version.version).toBe('2023.03.04');
   });
 
-  it('built-in videos need no catalog; youtu.be and shorts URLs resolve too', async () => {
+  it('built-in videos need no catalog; youtu.be and shorts URLs resolve too', async ({ expect }) => {
     const dir = await workDir();
     const r = await runTool(
       fakeYtDlpPath,
@@ -141,7 +143,7 @@ describe('fake yt-dlp: simulated YouTube', () => {
     );
   });
 
-  it('catalog entries match exact non-YouTube URLs', async () => {
+  it('catalog entries match exact non-YouTube URLs', async ({ expect }) => {
     const r = await fake(
       ['--print', '%(id)s|%(title)s|%(channel)s', 'https://videos.example.net/v/custom'],
       await workDir(),
@@ -149,7 +151,7 @@ describe('fake yt-dlp: simulated YouTube', () => {
     expect(r.stdout).toBe('custom|Custom host video|Elsewhere\n');
   });
 
-  it('private and unavailable videos fail with the real messages; -J prints null', async () => {
+  it('private and unavailable videos fail with the real messages; -J prints null', async ({ expect }) => {
     const dir = await workDir();
     const priv = await fake(['https://www.youtube.com/watch?v=vidPrivate1'], dir);
     expect(priv.code).toBe(1);
@@ -166,7 +168,7 @@ describe('fake yt-dlp: simulated YouTube', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it('--flat-playlist -J lists url entries; --print works per entry', async () => {
+  it('--flat-playlist -J lists url entries; --print works per entry', async ({ expect }) => {
     const dir = await workDir();
     const flat = await fake(['-J', '--flat-playlist', 'https://www.youtube.com/playlist?list=PLhome'], dir);
     expect(flat.code).toBe(0);
@@ -195,7 +197,9 @@ describe('fake yt-dlp: simulated YouTube', () => {
     expect(ids.stdout).toBe('1 vid00000001\n2 vid00000002\n3 vidPrivate1\n');
   });
 
-  it('downloads real merged media with Plex naming, thumbnail and metadata; prints only the path', async () => {
+  it('downloads real merged media with Plex naming, thumbnail and metadata; prints only the path', async ({
+    expect,
+  }) => {
     const dir = await workDir();
     const r = await fake(
       [
@@ -239,7 +243,7 @@ describe('fake yt-dlp: simulated YouTube', () => {
     expect(await readdir(join(dir, 'tmp', 'Home Channel', 'Season 2024'))).toEqual([]);
   });
 
-  it('shows the merge steps and per-format progress without --print', async () => {
+  it('shows the merge steps and per-format progress without --print', async ({ expect }) => {
     const dir = await workDir();
     const r = await fake(
       ['--newline', '-o', '%(id)s.%(ext)s', 'https://www.youtube.com/watch?v=vid00000001'],
@@ -260,7 +264,7 @@ describe('fake yt-dlp: simulated YouTube', () => {
     expect(await readdir(dir)).toEqual(['vid00000001.mp4']);
   });
 
-  it('--restrict-filenames, %(field|default)s and %% in templates', async () => {
+  it('--restrict-filenames, %(field|default)s and %% in templates', async ({ expect }) => {
     const dir = await workDir();
     const r = await fake(
       [
@@ -280,7 +284,7 @@ describe('fake yt-dlp: simulated YouTube', () => {
     expect((await probe(join(dir, 'To_y_more-none-100%.mp4'))).streams).toEqual(['audio', 'video']);
   });
 
-  it('prints progress over time when FAKE_YTDLP_BYTES_PER_SEC paces the download', async () => {
+  it('prints progress over time when FAKE_YTDLP_BYTES_PER_SEC paces the download', async ({ expect }) => {
     const dir = await workDir();
     const r = await fake(
       [
@@ -312,7 +316,9 @@ describe('fake yt-dlp: simulated YouTube', () => {
     });
   });
 
-  it('evaluates %(info.…)s in progress templates and rewrites lines with \\r without --newline', async () => {
+  it('evaluates %(info.…)s in progress templates and rewrites lines with \\r without --newline', async ({
+    expect,
+  }) => {
     const dir = await workDir();
     const r = await fake(
       [
@@ -334,7 +340,7 @@ describe('fake yt-dlp: simulated YouTube', () => {
     expect(updates.at(-1)?.trimEnd()).toBe('<vid00000001 finished 100.0%>');
   });
 
-  it('per-type -o thumbnail: templates place the (unconverted) thumbnail', async () => {
+  it('per-type -o thumbnail: templates place the (unconverted) thumbnail', async ({ expect }) => {
     const dir = await workDir();
     const r = await fake(
       [
@@ -357,7 +363,45 @@ describe('fake yt-dlp: simulated YouTube', () => {
     expect(existsSync(join(dir, 'vid00000001.mp4'))).toBe(true);
   });
 
-  it('resumes an existing .part file', async () => {
+  it('applies -f filters and alternatives; an impossible spec is a format error', async ({ expect }) => {
+    const dir = await workDir();
+    const pick = async (spec: string) =>
+      (await fake(['--print', 'format_id', '-f', spec, 'https://youtu.be/vid00000001'], dir)).stdout.trim();
+    expect(await pick('bv*[height<=1080]+ba/b')).toBe('133+140');
+    expect(await pick('bv*[height>=720]+ba/b[height<=480]')).toBe('18');
+    expect(await pick('ba[ext=m4a]')).toBe('140');
+    expect(await pick('bv[vcodec^=avc1]')).toBe('133');
+    const none = await fake(['-f', 'b[height>=1080]', 'https://youtu.be/vid00000001'], dir);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe(
+      'ERROR: [youtube] vid00000001: Requested format is not available. Use --list-formats for a list of available formats\n',
+    );
+  });
+
+  it('--download-archive records downloads and skips them next time', async ({ expect }) => {
+    const dir = await workDir();
+    const archive = join(dir, 'archive.txt');
+    const args = [
+      '-f',
+      'best',
+      '--download-archive',
+      archive,
+      '-o',
+      '%(id)s.%(ext)s',
+      'https://www.youtube.com/playlist?list=PLhome',
+    ];
+    const first = await fake([...args.slice(0, -1), '-I', '1', args.at(-1) as string], dir);
+    expect(first.code).toBe(0);
+    expect(readFileSync(archive, 'utf8')).toBe('youtube vid00000001\n');
+    const second = await fake(['--ignore-errors', ...args], dir);
+    expect(second.stdout).toContain(
+      '[download] Morning Routine: Part 1/2 has already been recorded in the archive\n',
+    );
+    expect(readFileSync(archive, 'utf8')).toBe('youtube vid00000001\nyoutube vid00000002\n');
+    expect((await readdir(dir)).sort()).toEqual(['archive.txt', 'vid00000001.mp4', 'vid00000002.mp4']);
+  });
+
+  it('resumes an existing .part file', async ({ expect }) => {
     const dir = await workDir();
     const whole = readFileSync(samples.clipOne);
     await writeFile(join(dir, 'vid00000002.mp4.part'), whole.subarray(0, 5000));
@@ -370,7 +414,7 @@ describe('fake yt-dlp: simulated YouTube', () => {
     expect(readFileSync(join(dir, 'vid00000002.mp4')).equals(whole)).toBe(true);
   });
 
-  it('--max-downloads stops with 101; errors with other URLs still give exit 1', async () => {
+  it('--max-downloads stops with 101; errors with other URLs still give exit 1', async ({ expect }) => {
     const dir = await workDir();
     const max = await fake(
       [
@@ -408,7 +452,7 @@ describe('fake yt-dlp: simulated YouTube', () => {
     expect(await readdir(dir2)).toEqual(['vid00000002.mp4']);
   });
 
-  it('downloads a playlist item by item and keeps going past a private entry', async () => {
+  it('downloads a playlist item by item and keeps going past a private entry', async ({ expect }) => {
     const dir = await workDir();
     const r = await fake(
       [
@@ -429,7 +473,7 @@ describe('fake yt-dlp: simulated YouTube', () => {
     expect((await readdir(dir)).sort()).toEqual(['1 - vid00000001.mp4', '2 - vid00000002.mp4']);
   });
 
-  it('-j prints one JSON object per video and downloads nothing', async () => {
+  it('-j prints one JSON object per video and downloads nothing', async ({ expect }) => {
     const dir = await workDir();
     const r = await fake(['-j', '-I', '1:2', 'https://www.youtube.com/playlist?list=PLhome'], dir);
     expect(r.code).toBe(0);
@@ -444,7 +488,9 @@ describe('fake yt-dlp: simulated YouTube', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it('rejects --color and --progress-delta as 2023.03.04 does, accepts them when emulating a newer release', async () => {
+  it('rejects --color and --progress-delta as 2023.03.04 does, accepts them when emulating a newer release', async ({
+    expect,
+  }) => {
     const dir = await workDir();
     const old = await fake(['--color', 'never', '-J', 'https://youtu.be/vid00000001'], dir);
     expect(old.code).toBe(2);
@@ -463,7 +509,7 @@ describe('fake yt-dlp: simulated YouTube', () => {
     expect(newer.stdout).toBe('vid00000001\n');
   });
 
-  it('usage errors exit 2', async () => {
+  it('usage errors exit 2', async ({ expect }) => {
     const dir = await workDir();
     const none = await fake([], dir);
     expect(none.code).toBe(2);
@@ -473,7 +519,7 @@ describe('fake yt-dlp: simulated YouTube', () => {
     expect(missing.stderr).toContain('yt-dlp: error: -o option requires 1 argument');
   });
 
-  it('writeCatalog validates', async () => {
+  it('writeCatalog validates', async ({ expect }) => {
     const dir = await workDir();
     await expect(writeCatalog(dir, { videos: [{ id: 'x', upload_date: '2024-01-01' }] })).rejects.toThrow(
       /YYYYMMDD/,
