@@ -26,16 +26,22 @@ function step(name: string, cmd: string, cmdArgs: string[]): void {
 if (!args.includes('--no-lint')) step('lint', 'npx', ['biome', 'ci', '.']);
 if (!args.includes('--no-typecheck')) {
   step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json']);
-  if (existsSync(join(root, 'web/tsconfig.json'))) step('typecheck web', 'npx', ['tsc', '-p', 'web/tsconfig.json']);
+  if (existsSync(join(root, 'web/tsconfig.json')))
+    step('typecheck web', 'npx', ['tsc', '-p', 'web/tsconfig.json']);
 }
 const webPkg = JSON.parse(readFileSync(join(root, 'web/package.json'), 'utf8'));
-if (webPkg.scripts?.build && !args.includes('--no-build')) step('build web', 'npm', ['run', 'build', '-w', 'web']);
+if (webPkg.scripts?.build && !args.includes('--no-build'))
+  step('build web', 'npm', ['run', 'build', '-w', 'web']);
 
 mkdirSync(join(root, 'test-results'), { recursive: true });
 const report = join(root, 'test-results/vitest.json');
 const vitestArgs = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`];
 const passthrough = args.filter((a) => !a.startsWith('--no-'));
-const r = spawnSync('npx', [...vitestArgs, ...passthrough], { cwd: root, stdio: 'inherit', env: process.env });
+const r = spawnSync('npx', [...vitestArgs, ...passthrough], {
+  cwd: root,
+  stdio: 'inherit',
+  env: process.env,
+});
 let summary = 'tests: 0 passed, 1 failed';
 if (existsSync(report)) {
   const j = JSON.parse(readFileSync(report, 'utf8'));

@@ -9,7 +9,11 @@ export interface BlobObject {
 }
 
 export interface Blob {
-  put(key: string, body: Uint8Array, options?: { contentType?: string; cacheControl?: string }): Promise<{ etag: string }>;
+  put(
+    key: string,
+    body: Uint8Array,
+    options?: { contentType?: string; cacheControl?: string },
+  ): Promise<{ etag: string }>;
   get(key: string): Promise<BlobObject | undefined>;
   head(key: string): Promise<Omit<BlobObject, 'body'> | undefined>;
   delete(key: string): Promise<void>;

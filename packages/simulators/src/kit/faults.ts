@@ -71,7 +71,8 @@ export class Faults {
       if (!rule) return next();
       if (rule.latencyMs) await new Promise((r) => setTimeout(r, rule.latencyMs));
       if (rule.reset) {
-        const socket = (c.env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming?.socket;
+        const socket = (c.env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming
+          ?.socket;
         socket?.destroy();
         return new Promise<Response>(() => {});
       }

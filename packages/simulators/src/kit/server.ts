@@ -29,7 +29,11 @@ export interface StartOptions {
   host?: string;
 }
 
-export async function startServer(name: string, app: Hono, options: StartOptions = {}): Promise<RunningSimulator> {
+export async function startServer(
+  name: string,
+  app: Hono,
+  options: StartOptions = {},
+): Promise<RunningSimulator> {
   const faults = new Faults();
   let hits: Hits = { total: 0, byRoute: {} };
   const root = new Hono();
