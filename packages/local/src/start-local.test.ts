@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { z } from 'zod';
 import { type LocalServer, startLocal } from './start-local.ts';
-import { IMMUTABLE, isHashedAsset, NO_CACHE } from './static.ts';
+import { IMMUTABLE, isHashedAsset, NO_CACHE, pickEncoding } from './static.ts';
 import { WS_UNAUTHENTICATED } from './ws.ts';
 
 const QUIET = { LOG_LEVEL: 'SILENT' };
@@ -93,6 +93,32 @@ describe('startLocal', () => {
     const etag = asset.headers.get('etag')!;
     const again = await fetch(`${url}/assets/index-Bq3xK9aZ.js`, { headers: { 'if-none-match': etag } });
     expect(again.status).toBe(304);
+  });
+
+  it('compresses text assets once, per accepted encoding, with their own validators', async () => {
+    const big = `export const data = ${JSON.stringify('medianest '.repeat(2000))};`;
+    writeFileSync(join(webDir, 'assets', 'big-Qw3rTy12.js'), big);
+    const { url } = await start({ consumers: false });
+    const path = `${url}/assets/big-Qw3rTy12.js`;
+    const identity = await fetch(path, { headers: { 'accept-encoding': 'identity' } });
+    expect(identity.headers.get('content-encoding')).toBeNull();
+    expect(identity.headers.get('vary')).toBe('accept-encoding');
+    expect(await identity.text()).toBe(big);
+    for (const [accept, encoding] of [
+      ['gzip, deflate, br', 'br'],
+      ['gzip', 'gzip'],
+      ['br;q=0, gzip', 'gzip'],
+    ] as const) {
+      const res = await fetch(path, { headers: { 'accept-encoding': accept } });
+      expect(res.headers.get('content-encoding')).toBe(encoding);
+      expect(Number(res.headers.get('content-length'))).toBeLessThan(big.length / 10);
+      expect(res.headers.get('etag')).toMatch(new RegExp(`-${encoding}"$`));
+      expect(await res.text()).toBe(big);
+      const again = await fetch(path, {
+        headers: { 'accept-encoding': accept, 'if-none-match': res.headers.get('etag')! },
+      });
+      expect(again.status).toBe(304);
+    }
   });
 
   it('without a web build serves the API and tells how to build at /', async () => {
@@ -251,6 +277,18 @@ describe('shutdown with a job in flight', () => {
     server = undefined;
     expect(await reopen()).toEqual({ slowWaiting: true, dead: 0, written: false });
   });
+});
+
+describe('pickEncoding', () => {
+  it.each([
+    [undefined, undefined],
+    ['identity', undefined],
+    ['gzip', 'gzip'],
+    ['gzip, br', 'br'],
+    ['br;q=0, gzip;q=0.5', 'gzip'],
+    ['BR', 'br'],
+    ['gzip;q=0', undefined],
+  ])('%s → %s', (accept, encoding) => expect(pickEncoding(accept)).toBe(encoding));
 });
 
 describe('isHashedAsset', () => {

@@ -13,6 +13,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { promisify } from 'node:util';
+import { brotliCompress, gzip, constants as zlibConstants } from 'node:zlib';
 import type { MiddlewareHandler } from 'hono';
 
 const TYPES: Record<string, string> = {
@@ -69,6 +71,55 @@ interface CachedFile {
   etag: string;
   mtimeMs: number;
   size: number;
+  /** Compressed once, on first request that accepts it. */
+  encoded: Map<Encoding, Promise<Uint8Array>>;
+}
+
+type Encoding = 'br' | 'gzip';
+
+const brotli = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
+
+// Below this, compression saves less than the headers it adds.
+const MIN_COMPRESS_BYTES = 1024;
+// Larger files (videos someone dropped into public/) are streamed from disk on each request.
+const MAX_CACHED_BYTES = 4 * 1024 * 1024;
+
+export function isCompressible(type: string): boolean {
+  return /^(text\/|application\/(javascript|json|xml|wasm|manifest\+json)|image\/svg\+xml)/.test(type);
+}
+
+/** The best encoding the client accepts (brotli first); q-values other than 0 are treated as "yes". */
+export function pickEncoding(acceptEncoding: string | undefined): Encoding | undefined {
+  if (!acceptEncoding) return undefined;
+  const accepted = new Set(
+    acceptEncoding
+      .toLowerCase()
+      .split(',')
+      .map((part) => part.trim().split(';'))
+      .filter(([, q]) => !q || !/^\s*q=0(\.0*)?\s*$/.test(q))
+      .map(([name]) => name!.trim()),
+  );
+  if (accepted.has('br')) return 'br';
+  if (accepted.has('gzip')) return 'gzip';
+  return undefined;
+}
+
+function encode(file: CachedFile, encoding: Encoding): Promise<Uint8Array> {
+  let pending = file.encoded.get(encoding);
+  if (!pending) {
+    pending =
+      encoding === 'br'
+        ? brotli(file.body, {
+            params: {
+              [zlibConstants.BROTLI_PARAM_QUALITY]: 9,
+              [zlibConstants.BROTLI_PARAM_SIZE_HINT]: file.size,
+            },
+          })
+        : gzipAsync(file.body, { level: 9 });
+    file.encoded.set(encoding, pending);
+  }
+  return pending;
 }
 
 export interface StaticOptions {
@@ -96,8 +147,8 @@ export function serveWeb(options: StaticOptions): MiddlewareHandler {
     if (hit && hit.mtimeMs === info.mtimeMs && hit.size === info.size) return hit;
     const body = new Uint8Array(await readFile(file));
     const etag = `"${createHash('sha1').update(body).digest('base64url').slice(0, 27)}"`;
-    const entry = { body, etag, mtimeMs: info.mtimeMs, size: info.size };
-    cache.set(file, entry);
+    const entry: CachedFile = { body, etag, mtimeMs: info.mtimeMs, size: info.size, encoded: new Map() };
+    if (body.byteLength <= MAX_CACHED_BYTES) cache.set(file, entry);
     return entry;
   }
 
@@ -122,13 +173,21 @@ export function serveWeb(options: StaticOptions): MiddlewareHandler {
     ) {
       return next();
     }
-    const respond = (file: CachedFile, type: string, cacheControl: string) => {
-      const headers = { 'content-type': type, 'cache-control': cacheControl, etag: file.etag };
-      if (c.req.header('if-none-match') === file.etag) return c.body(null, 304, headers);
-      const full = { ...headers, 'content-length': String(file.size) };
+    const respond = async (file: CachedFile, type: string, cacheControl: string) => {
+      const compressible = isCompressible(type) && file.size >= MIN_COMPRESS_BYTES;
+      const encoding = compressible ? pickEncoding(c.req.header('accept-encoding')) : undefined;
+      // Each representation has its own validator, so a cache never mixes them up.
+      const etag = encoding ? `${file.etag.slice(0, -1)}-${encoding}"` : file.etag;
+      const headers: Record<string, string> = { 'content-type': type, 'cache-control': cacheControl, etag };
+      if (compressible) headers.vary = 'accept-encoding';
+      const inm = c.req.header('if-none-match');
+      if (inm && (inm === etag || inm === file.etag)) return c.body(null, 304, headers);
+      const body = encoding ? await encode(file, encoding) : file.body;
+      if (encoding) headers['content-encoding'] = encoding;
+      headers['content-length'] = String(body.byteLength);
       return method === 'HEAD'
-        ? c.body(null, 200, full)
-        : c.body(file.body as Uint8Array<ArrayBuffer>, 200, full);
+        ? c.body(null, 200, headers)
+        : c.body(body as Uint8Array<ArrayBuffer>, 200, headers);
     };
 
     const target = path.endsWith('/') ? `${path}index.html` : path;
