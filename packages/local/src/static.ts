@@ -82,7 +82,7 @@ const gzipAsync = promisify(gzip);
 
 // Below this, compression saves less than the headers it adds.
 const MIN_COMPRESS_BYTES = 1024;
-// Larger files (videos someone dropped into public/) are streamed from disk on each request.
+// Larger files (a video someone dropped into public/) are read from disk per request, not kept.
 const MAX_CACHED_BYTES = 4 * 1024 * 1024;
 
 export function isCompressible(type: string): boolean {
