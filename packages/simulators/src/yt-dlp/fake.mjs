@@ -871,7 +871,7 @@ async function downloadVideo(ctx, info, chosen, finalName, merged) {
   const thumbnail = await writeThumbnails(ctx, info, finalName);
   forcePrint(ctx, 'before_dl', info);
 
-  if (chosen[0]?.protocol === 'm3u8_native') return failHls(ctx, info, chosen[0], tempName);
+  if (chosen[0]?.protocol === 'm3u8_native') return failHls(ctx, chosen[0], tempName);
 
   mkdirSync(dirname(resolvePath(tempName)), { recursive: true });
   let already = false;
@@ -1123,9 +1123,9 @@ async function postProcess(ctx, info, file, thumbnail) {
 /**
  * The M3U "video" the generic extractor makes of a plain playlist: hlsnative reads the chosen
  * mp4's bytes as a media playlist and fails on the first fragment (fixture c1b).
- * @param {Ctx} ctx @param {Record<string, any>} info @param {Record<string, any>} format @param {string} filename
+ * @param {Ctx} ctx @param {Record<string, any>} format @param {string} filename
  */
-async function failHls(ctx, info, format, filename) {
+async function failHls(ctx, format, filename) {
   screen(ctx, '[hlsnative] Downloading m3u8 manifest');
   let fragments = 0;
   try {
@@ -1147,7 +1147,6 @@ async function failHls(ctx, info, format, filename) {
   process.stderr.write(`ERROR: \r[download] Got error: ${reason}. Giving up after ${retries} retries\n`);
   ctx.retcode = 1;
   reportError(ctx, 'fragment 1 not found, unable to continue');
-  void info;
 }
 
 /**
@@ -1190,7 +1189,7 @@ function progressPrinter(ctx) {
 function reportProgress(ctx, printer, info, s) {
   const newer = ctx.version >= '2024.08.01';
   if (s.status === 'finished') {
-    if (ctx.noprogress && ctx.opts.progress === false) screen(ctx, '[download] Download completed');
+    if (ctx.noprogress) screen(ctx, '[download] Download completed');
     const speed = s.total_bytes !== undefined && s.elapsed ? s.total_bytes / s.elapsed : null;
     Object.assign(s, {
       speed,
