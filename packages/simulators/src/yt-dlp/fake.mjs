@@ -869,6 +869,7 @@ function forcePrint(ctx, when, info) {
 async function downloadVideo(ctx, info, chosen, finalName, merged) {
   const tempName = ctx.paths.temp ? prepareFilename(ctx, info, 'temp') : finalName;
   const thumbnail = await writeThumbnails(ctx, info, finalName);
+  if (ctx.opts.writeInfoJson) writeInfoJson(ctx, info, finalName);
   forcePrint(ctx, 'before_dl', info);
 
   if (chosen[0]?.protocol === 'm3u8_native') return failHls(ctx, chosen[0], tempName);
@@ -930,6 +931,43 @@ async function downloadVideo(ctx, info, chosen, finalName, merged) {
   if (requested) requested.filepath = info.filepath;
   forcePrint(ctx, 'after_move', info);
   forcePrint(ctx, 'after_video', info);
+}
+
+/** Keys sanitize_info(remove_private_keys=True) drops from a .info.json. */
+const INFOJSON_DROP = new Set([
+  'requested_downloads',
+  'requested_formats',
+  'requested_subtitles',
+  'requested_entries',
+  'entries',
+  'filepath',
+  '_filename',
+  'infojson_filename',
+  'original_url',
+  'playlist_autonumber',
+  '_format_sort_fields',
+]);
+
+/**
+ * --write-info-json: `<base>.info.json` beside the video, written before the download.
+ * @param {Ctx} ctx @param {Record<string, any>} info @param {string} finalName
+ */
+function writeInfoJson(ctx, info, finalName) {
+  const file = ctx.outtmpl.infojson
+    ? replaceExtension(prepareFilename(ctx, info, 'infojson'), 'info.json', info.ext)
+    : replaceExtension(finalName, 'info.json', info.ext);
+  if (existsSync(file) && !ctx.opts.forceOverwrites) {
+    screen(ctx, '[info] Video metadata is already present');
+    return;
+  }
+  screen(ctx, `[info] Writing video metadata as JSON to: ${file}`);
+  const clean = Object.fromEntries(
+    Object.entries(info).filter(
+      ([k, v]) => v !== null && v !== undefined && !k.startsWith('__') && !INFOJSON_DROP.has(k),
+    ),
+  );
+  mkdirSync(dirname(resolvePath(file)), { recursive: true });
+  writeFileSync(file, pyJson(withVersion(ctx, clean)));
 }
 
 /** `BASE.f134.mp4` as yt-dlp names the parts of a merged download. @param {string} name @param {Record<string, any>} f @param {string} ext */

@@ -401,6 +401,27 @@ describe.concurrent('fake yt-dlp: simulated YouTube', () => {
     expect((await readdir(dir)).sort()).toEqual(['archive.txt', 'vid00000001.mp4', 'vid00000002.mp4']);
   });
 
+  it('--write-info-json writes <base>.info.json with the video metadata', async ({ expect }) => {
+    const dir = await workDir();
+    const r = await fake(
+      ['--write-info-json', '-f', 'best', '-o', '%(id)s.%(ext)s', 'https://youtu.be/vid00000001'],
+      dir,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('[info] Writing video metadata as JSON to: vid00000001.info.json\n');
+    const meta = JSON.parse(readFileSync(join(dir, 'vid00000001.info.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(meta).toMatchObject({
+      id: 'vid00000001',
+      title: 'Morning Routine: Part 1/2',
+      channel: 'Home Channel',
+      upload_date: '20240315',
+    });
+    expect(meta).not.toHaveProperty('requested_downloads');
+  });
+
   it('resumes an existing .part file', async ({ expect }) => {
     const dir = await workDir();
     const whole = readFileSync(samples.clipOne);
