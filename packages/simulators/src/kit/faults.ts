@@ -90,6 +90,9 @@ export class Faults {
         const headers = new Headers(c.res.headers);
         headers.delete('content-length');
         c.res = new Response(cut, { status: c.res.status, headers });
+        // Hono's setter copies the previous response's headers onto the new one, Content-Length
+        // included, which would make the client wait for bytes that never come.
+        c.res.headers.delete('content-length');
       }
     };
   }
