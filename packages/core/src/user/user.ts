@@ -361,34 +361,34 @@ export const LinkIdentityInput = z.union([
 /** Links another identity to the signed-in user. */
 export const linkIdentity = fn(LinkIdentityInput, async (deps: DomainDeps, input): Promise<Info> => {
   const { userId } = useUser();
-  const ref =
-    input.provider === 'plex'
-      ? plexRef(input.account.id)
-      : { provider: input.provider, subject: input.subject };
+  const plex = 'account' in input ? input : undefined;
+  const ref = plex
+    ? plexRef(plex.account.id)
+    : { provider: input.provider, subject: 'subject' in input ? input.subject : '' };
   for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
     const profile = await loadProfile(deps, userId);
     const claim = await deps.table.get<ClaimItem>(keys.identity(ref));
     if (claim && claim.userId !== userId) throw new IdentityTakenError(ref.provider);
     if (claim) {
       // Already mine: a Plex re-link refreshes the token, anything else is a no-op.
-      if (input.provider !== 'plex') return toInfo(profile);
-      const refreshed = await refreshPlex(deps, userId, input.account, input.token);
+      if (!plex) return toInfo(profile);
+      const refreshed = await refreshPlex(deps, userId, plex.account, plex.token);
       if (refreshed) return toInfo(refreshed);
       continue;
     }
-    if (input.provider === 'plex' && profile.plexAccountId !== undefined) {
+    if (plex && profile.plexAccountId !== undefined) {
       throw new AppError('conflict', 'user.plex_already_linked', 'Unlink the current Plex account first');
     }
     const now = deps.clock.now();
-    const label = input.provider === 'plex' ? input.account.username : (input.label ?? null);
+    const label = plex ? plex.account.username : 'label' in input ? (input.label ?? null) : null;
     const set: Record<string, unknown> = {
       identities: [...profile.identities, { ...ref, label, linkedAt: now }],
       updatedAt: now,
     };
-    if (input.provider === 'plex') {
-      set.plexAccountId = input.account.id;
-      set.plexUsername = input.account.username;
-      set.plexToken = await deps.keyring.encrypt(input.token, context(userId));
+    if (plex) {
+      set.plexAccountId = plex.account.id;
+      set.plexUsername = plex.account.username;
+      set.plexToken = await deps.keyring.encrypt(plex.token, context(userId));
     }
     try {
       await deps.table.transact([
