@@ -1,1 +1,2 @@
+export * as PlexSignIn from './plex-sign-in.ts';
 export * from './session.ts';
