@@ -1,9 +1,11 @@
 /**
  * Test support: checks a JSON value against a schema from Overseerr's own OpenAPI document
- * (/work/shared/fixtures/overseerr/overseerr-api.yml, or `OVERSEERR_OPENAPI`). Types, `nullable`,
+ * (`../shared/fixtures/overseerr/overseerr-api.yml` beside the checkout, or `OVERSEERR_OPENAPI`). Types, `nullable`,
  * `enum`, `required`, `anyOf`/`oneOf`/`allOf` and `$ref` — the subset that document uses.
  */
+
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
 type Schema = {
@@ -28,7 +30,8 @@ type Doc = {
 };
 
 export const OPENAPI_PATH =
-  process.env.OVERSEERR_OPENAPI ?? '/work/shared/fixtures/overseerr/overseerr-api.yml';
+  process.env.OVERSEERR_OPENAPI ??
+  fileURLToPath(new URL('../../../../../shared/fixtures/overseerr/overseerr-api.yml', import.meta.url));
 
 let doc: Doc | undefined;
 function load(): Doc {

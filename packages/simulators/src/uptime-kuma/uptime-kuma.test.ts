@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type MonitorSeed,
@@ -10,7 +11,9 @@ import {
   weakEtag,
 } from './index.ts';
 
-const FIXTURES = process.env.KUMA_FIXTURES ?? '/work/shared/fixtures/uptime-kuma';
+const FIXTURES =
+  process.env.KUMA_FIXTURES ??
+  fileURLToPath(new URL('../../../../../shared/fixtures/uptime-kuma', import.meta.url));
 const fixture = (name: string) => readFileSync(`${FIXTURES}/${name}`, 'utf8');
 const fixtureJson = (name: string) => JSON.parse(fixture(name));
 
