@@ -50,6 +50,11 @@ export interface RunningMediaServer extends Omit<RunningSimulator, 'url'> {
   url(path?: string): string;
   /** Pace media bodies at this many bytes per second; null or 0 lifts the limit. */
   setThrottle(bytesPerSecond: number | null): void;
+  /**
+   * The next `times` GETs of `path` (e.g. `/big.mp4`) send `bytes` bytes of the body and then drop
+   * the connection, as a flaky network does mid-download. Headers still promise the full length.
+   */
+  dropAfter(path: string, bytes: number, times?: number): void;
   throttle(): number | null;
   /** The media files served, by URL path. */
   files: Record<string, MediaFile>;
@@ -57,12 +62,29 @@ export interface RunningMediaServer extends Omit<RunningSimulator, 'url'> {
 }
 
 const ThrottleBody = z.object({ bytesPerSecond: z.number().int().min(0).nullable() });
+const DropBody = z.object({
+  path: z.string().startsWith('/'),
+  bytes: z.number().int().min(0),
+  times: z.number().int().min(1).default(1),
+});
 
 export async function startMediaServer(options: MediaServerOptions = {}): Promise<RunningMediaServer> {
   const samples = await ensureSamples(options.cacheDir ? { cacheDir: options.cacheDir } : {});
   const startedAt = new Date();
   let bytesPerSecond: number | null = options.bytesPerSecond || null;
   const currentThrottle = () => bytesPerSecond;
+  const drops = new Map<string, { bytes: number; times: number }>();
+  const dropAfter = (path: string, bytes: number, times = 1) => {
+    drops.set(path.replaceAll(' ', '%20'), { bytes, times });
+  };
+  /** Consumes one planned drop for a GET of `path`, if any. */
+  const takeDrop = (path: string): number | undefined => {
+    const drop = drops.get(path);
+    if (!drop) return undefined;
+    drop.times -= 1;
+    if (drop.times <= 0) drops.delete(path);
+    return drop.bytes;
+  };
 
   const media: Record<string, { file: string; contentType: string }> = {
     '/clip-one.mp4': { file: samples.clipOne, contentType: 'video/mp4' },
@@ -82,6 +104,12 @@ export async function startMediaServer(options: MediaServerOptions = {}): Promis
 
   const app = new Hono();
   app.get('/__control/throttle', (c) => c.json({ bytesPerSecond }));
+  app.post('/__control/drop', async (c) => {
+    const parsed = DropBody.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) return c.json({ error: parsed.error.issues }, 400);
+    dropAfter(parsed.data.path, parsed.data.bytes, parsed.data.times);
+    return c.json(parsed.data);
+  });
   app.post('/__control/throttle', async (c) => {
     const parsed = ThrottleBody.safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success) return c.json({ error: parsed.error.issues }, 400);
@@ -126,7 +154,10 @@ export async function startMediaServer(options: MediaServerOptions = {}): Promis
     if (range) headers['content-range'] = `bytes ${start}-${end}/${file.size}`;
     const status = range ? 206 : 200;
     if (c.req.method === 'HEAD' || end < start) return new Response(null, { status, headers });
-    return new Response(pacedStream(entry.file, start, end, currentThrottle), { status, headers });
+    const dropAt = takeDrop(path);
+    const socket = (c.env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming?.socket;
+    const drop = dropAt === undefined ? undefined : { at: dropAt, now: () => socket?.destroy() };
+    return new Response(pacedStream(entry.file, start, end, currentThrottle, drop), { status, headers });
   });
 
   const sim = await startServer('media-server', app, options);
@@ -143,6 +174,7 @@ export async function startMediaServer(options: MediaServerOptions = {}): Promis
       bytesPerSecond = value || null;
     },
     throttle: currentThrottle,
+    dropAfter,
     files,
     samples,
   };
@@ -184,17 +216,34 @@ function parseRange(
 
 /**
  * Streams bytes [start, end] of a file, paced by the throttle read before every slice so a
- * change mid-transfer takes effect at once.
+ * change mid-transfer takes effect at once. With `drop`, the connection is destroyed once
+ * `drop.at` bytes have gone out.
  */
-function pacedStream(file: string, start: number, end: number, throttle: () => number | null) {
+function pacedStream(
+  file: string,
+  start: number,
+  end: number,
+  throttle: () => number | null,
+  drop?: { at: number; now: () => void },
+) {
+  const dropAt = drop?.at;
   const source = createReadStream(file, { start, end, highWaterMark: 64 * 1024 });
   const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let pending: Buffer | undefined;
   let windowRate: number | null = null;
   let windowStart = 0;
   let windowBytes = 0;
+  let sent = 0;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
+      if (dropAt !== undefined && sent >= dropAt) {
+        // Give the bytes already queued a moment to leave, then cut the socket. This pull never
+        // settles; the server cancels the stream when it sees the socket close.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        drop?.now();
+        source.destroy();
+        await new Promise(() => {});
+      }
       if (!pending || pending.length === 0) {
         const next = await chunks.next();
         if (next.done) {
@@ -203,8 +252,11 @@ function pacedStream(file: string, start: number, end: number, throttle: () => n
         }
         pending = next.value;
       }
+      if (dropAt !== undefined && sent + pending.length > dropAt)
+        pending = pending.subarray(0, dropAt - sent);
       const rate = throttle();
       if (!rate) {
+        sent += pending.length;
         controller.enqueue(new Uint8Array(pending));
         pending = undefined;
         return;
@@ -221,6 +273,7 @@ function pacedStream(file: string, start: number, end: number, throttle: () => n
       const due = windowStart + (windowBytes / rate) * 1000;
       const wait = due - Date.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      sent += slice.length;
       controller.enqueue(new Uint8Array(slice));
     },
     cancel() {

@@ -148,6 +148,21 @@ describe('media server', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('drops the connection mid-body when asked (in code or over the control API)', async () => {
+    const size = server.files['/clip-one.mp4']?.size ?? 0;
+    const set = await fetch(server.url('/__control/drop'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ path: '/clip-one.mp4', bytes: 10_000 }),
+    });
+    expect(await set.json()).toEqual({ path: '/clip-one.mp4', bytes: 10_000, times: 1 });
+    const res = await fetch(server.url('/clip-one.mp4'));
+    expect(res.headers.get('content-length')).toBe(String(size));
+    await expect(res.arrayBuffer()).rejects.toThrow();
+    const next = await fetch(server.url('/clip-one.mp4'));
+    expect((await next.arrayBuffer()).byteLength).toBe(size);
+  });
+
   it('supports kit fault injection', async () => {
     const id = server.faults.add({ path: '/clip-one.mp4', status: 503, times: 1 });
     expect(id).toBeGreaterThan(0);

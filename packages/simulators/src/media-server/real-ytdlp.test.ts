@@ -135,6 +135,22 @@ describe.skipIf(!haveReal)('real yt-dlp against the media server', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('retries a dropped download with Range exactly as the fake does', async () => {
+    const dir = await workDir();
+    const url = server.url('/big.mp4');
+    const args = ['--newline', '-o', '%(id)s.%(ext)s', url];
+    const notProgress = (out: string) => out.split('\n').filter((l) => !/^\[download\] +[\d.]+%/.test(l));
+    server.dropAfter('/big.mp4', 300_000, 2);
+    const real = await runTool(REAL, args, { cwd: dir, env });
+    expect(real.code).toBe(0);
+    expect(real.stdout).toContain('Retrying (1/10)...');
+    await rm(join(dir, 'big.mp4'));
+    server.dropAfter('/big.mp4', 300_000, 2);
+    const fake = await runTool(fakeYtDlpPath, args, { cwd: dir });
+    expect(fake.code).toBe(0);
+    expect(notProgress(fake.stdout)).toEqual(notProgress(real.stdout));
+  });
+
   it('calls the plain-links page unsupported', async () => {
     const dir = await workDir();
     const real = await runTool(REAL, ['-J', server.url('/index.html')], { cwd: dir, env });

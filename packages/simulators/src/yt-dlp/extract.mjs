@@ -294,7 +294,7 @@ async function extractGeneric(ctx, url) {
     });
   } catch (error) {
     if (error instanceof HttpFailure) {
-      const suffix = error.status ? BUG_REPORT : '';
+      const suffix = error.unexpected ? BUG_REPORT : '';
       throw new YtError(`[generic] None: Unable to download webpage: ${error.message}${suffix}`);
     }
     throw error;

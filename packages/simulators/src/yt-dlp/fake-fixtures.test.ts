@@ -163,6 +163,38 @@ describe.skipIf(!haveFixtures).concurrent('fake yt-dlp replays the real 2023.03.
     expect(dl.at(-1)).toMatch(/ NA$/);
   });
 
+  it('retries a dropped connection with a Range request, or gives up and keeps the .part', async ({
+    expect,
+  }) => {
+    const dir = await workDir();
+    // Only this test touches /clip_two.mp4 drops; one for the extraction GET, one mid-download.
+    server.dropAfter('/clip_two.mp4', 40_000, 2);
+    const ok = await runTool(
+      fakeYtDlpPath,
+      ['--newline', '-o', '%(id)s.%(ext)s', server.url('/clip_two.mp4')],
+      { cwd: dir },
+    );
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(
+      /\[download\] Got error: Downloaded \d+ bytes, expected \d+ bytes\. Retrying \(1\/10\)\.\.\.\n\[download\] Destination: clip_two\.mp4\n/,
+    );
+    expect(readFileSync(join(dir, 'clip_two.mp4')).equals(readFileSync(server.samples.clipTwo))).toBe(true);
+
+    const dir2 = await workDir();
+    server.dropAfter('/clip_two.mp4', 40_000, 4);
+    const failed = await runTool(
+      fakeYtDlpPath,
+      ['-R', '2', '--print', 'after_move:filepath', '-o', '%(id)s.%(ext)s', server.url('/clip_two.mp4')],
+      { cwd: dir2 },
+    );
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toBe('');
+    expect(failed.stderr).toMatch(
+      /^ERROR: \r\[download\] Got error: Downloaded \d+ bytes, expected \d+ bytes\. Giving up after 2 retries\n$/,
+    );
+    expect(await readdir(dir2)).toEqual(['clip_two.mp4.part']);
+  });
+
   it.for([
     ['i-sigint', 'SIGINT'],
     ['i2-sigterm', 'SIGTERM'],

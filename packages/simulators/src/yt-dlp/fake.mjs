@@ -10,6 +10,7 @@
 import {
   closeSync,
   existsSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -721,8 +722,8 @@ async function processVideo(ctx, raw, extra, inPlaylist = false) {
     return info;
   }
   ctx.numDownloads += 1;
-  await downloadVideo(ctx, info, chosen, filename, merged);
-  if (ctx.opts.downloadArchive && info.filepath) {
+  const ok = await downloadVideo(ctx, info, chosen, filename, merged);
+  if (ok && ctx.opts.downloadArchive && info.filepath) {
     ctx.archive.add(archiveId(info));
     writeFileSync(ctx.opts.downloadArchive, `${archiveId(info)}\n`, { flag: 'a' });
   }
@@ -872,7 +873,10 @@ async function downloadVideo(ctx, info, chosen, finalName, merged) {
   if (ctx.opts.writeInfoJson) writeInfoJson(ctx, info, finalName);
   forcePrint(ctx, 'before_dl', info);
 
-  if (chosen[0]?.protocol === 'm3u8_native') return failHls(ctx, chosen[0], tempName);
+  if (chosen[0]?.protocol === 'm3u8_native') {
+    await failHls(ctx, chosen[0], tempName);
+    return false;
+  }
 
   mkdirSync(dirname(resolvePath(tempName)), { recursive: true });
   let already = false;
@@ -894,7 +898,7 @@ async function downloadVideo(ctx, info, chosen, finalName, merged) {
     for (const f of chosen) {
       const fname = prependFormat(tempName, f, info.ext);
       parts.push(fname);
-      await downloadOne(ctx, info, f, fname);
+      if (!(await downloadOne(ctx, info, f, fname))) return false;
     }
     screen(ctx, `[Merger] Merging formats into "${tempName}"`);
     await ffmpeg(
@@ -916,8 +920,8 @@ async function downloadVideo(ctx, info, chosen, finalName, merged) {
       tempName,
     );
     for (const p of parts) deleteOriginal(ctx, p);
-  } else {
-    await downloadOne(ctx, info, /** @type {Record<string, any>} */ (chosen[0]), tempName);
+  } else if (!(await downloadOne(ctx, info, /** @type {Record<string, any>} */ (chosen[0]), tempName))) {
+    return false;
   }
 
   forcePrint(ctx, 'post_process', info);
@@ -931,6 +935,7 @@ async function downloadVideo(ctx, info, chosen, finalName, merged) {
   if (requested) requested.filepath = info.filepath;
   forcePrint(ctx, 'after_move', info);
   forcePrint(ctx, 'after_video', info);
+  return true;
 }
 
 /** Keys sanitize_info(remove_private_keys=True) drops from a .info.json. */
@@ -1282,23 +1287,32 @@ async function downloadOne(ctx, info, format, filename) {
   if (!ctx.opts.noPart && ctx.opts.continueDl !== false && existsSync(part)) {
     offset = statSync(part).size;
   }
-  /** @type {AsyncIterable<Buffer>} */
-  let source;
+  /** @type {number | undefined} */
   let total;
   /** @type {number | null} */
   let lastModified = null;
-  if (format.__file) {
-    const data = readFileSync(format.__file);
-    total = data.length;
-    if (offset >= total) offset = 0;
-    source = (async function* () {
-      yield data.subarray(offset);
-    })();
-  } else {
+  /**
+   * Opens the bytes from `from` on: the sample file for catalog formats, else an HTTP GET with
+   * Range. Undefined (after reporting the error) when the request fails.
+   * @param {number} from
+   * @returns {Promise<{ stream: AsyncIterable<Buffer>, from: number } | undefined>}
+   */
+  const openSource = async (from) => {
+    if (format.__file) {
+      const data = readFileSync(format.__file);
+      total = data.length;
+      const at = from >= data.length ? 0 : from;
+      return {
+        stream: (async function* () {
+          yield data.subarray(at);
+        })(),
+        from: at,
+      };
+    }
     const headers = {
       ...ctx.headers,
       ...(format.http_headers ?? {}),
-      ...(offset ? { Range: `bytes=${offset}-` } : {}),
+      ...(from ? { Range: `bytes=${from}-` } : {}),
     };
     let res;
     try {
@@ -1306,20 +1320,25 @@ async function downloadOne(ctx, info, format, filename) {
     } catch (error) {
       if (error instanceof HttpFailure) {
         reportError(ctx, `unable to download video data: ${error.message}`);
-        return;
+        return undefined;
       }
       throw error;
     }
-    const length = Number(res.headers['content-length']);
-    if (offset && res.status !== 206) {
+    let at = from;
+    if (from && res.status !== 206) {
       screen(ctx, '[download] Unable to resume');
-      offset = 0;
+      at = 0;
     }
-    total = Number.isFinite(length) ? length + offset : undefined;
+    const length = Number(res.headers['content-length']);
+    total = Number.isFinite(length) ? length + at : undefined;
     const lm = res.headers['last-modified'];
-    lastModified = lm ? Math.floor(Date.parse(lm) / 1000) : null;
-    source = res.body;
-  }
+    lastModified = lm ? Math.floor(Date.parse(String(lm)) / 1000) : null;
+    return { stream: res.body, from: at };
+  };
+  const opened = await openSource(offset);
+  if (!opened) return false;
+  offset = opened.from;
+  let source = opened.stream;
   if (offset) screen(ctx, `[download] Resuming download at byte ${offset}`);
   const fd = openSync(part, offset ? 'a' : 'w');
   const printer = progressPrinter(ctx);
@@ -1356,17 +1375,53 @@ async function downloadOne(ctx, info, format, filename) {
       ctx_id: null,
     });
   };
-  let pending = Buffer.alloc(0);
-  for await (const chunk of source) {
-    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-    while (pending.length >= block) {
-      const piece = pending.subarray(0, block);
-      pending = pending.subarray(block);
-      await emit(piece);
-      block = Math.min(block * 2, cap);
+  const retries = Number(ctx.opts.retries ?? 10);
+  let attempt = 0;
+  for (;;) {
+    let pending = Buffer.alloc(0);
+    try {
+      for await (const chunk of source) {
+        pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+        while (pending.length >= block) {
+          const piece = pending.subarray(0, block);
+          pending = pending.subarray(block);
+          await emit(piece);
+          block = Math.min(block * 2, cap);
+        }
+      }
+      if (pending.length) await emit(pending);
+      if (total !== undefined && downloaded < total) throw new Error('short read');
+      break;
+    } catch (error) {
+      // Like yt-dlp's http downloader: keep what arrived, retry with a Range request.
+      if (pending.length) await emit(pending);
+      const reason =
+        total !== undefined
+          ? `Downloaded ${downloaded} bytes, expected ${total} bytes`
+          : `${error instanceof Error ? error.message : String(error)}`;
+      if (attempt >= retries) {
+        closeSync(fd);
+        printer.end();
+        reportError(ctx, `\r[download] Got error: ${reason}. Giving up after ${retries} retries`);
+        return false;
+      }
+      attempt += 1;
+      screen(ctx, `[download] Got error: ${reason}. Retrying (${attempt}/${retries})...`);
+      screen(ctx, `[download] Destination: ${filename}`);
+      const again = await openSource(downloaded);
+      if (!again) {
+        closeSync(fd);
+        printer.end();
+        return false;
+      }
+      if (again.from === 0 && downloaded > 0) {
+        // The server ignored Range: start the file over.
+        ftruncateSync(fd, 0);
+        downloaded = 0;
+      }
+      source = again.stream;
     }
   }
-  if (pending.length) await emit(pending);
   closeSync(fd);
   if (part !== filename) renameSync(part, filename);
   const elapsed = Date.now() / 1000 - start;
@@ -1392,4 +1447,5 @@ async function downloadOne(ctx, info, format, filename) {
         : null);
     if (typeof stamp === 'number' && stamp > 0) utimesSync(filename, new Date(), new Date(stamp * 1000));
   }
+  return true;
 }

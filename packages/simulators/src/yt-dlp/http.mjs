@@ -9,10 +9,15 @@ export class YtError extends Error {}
 
 /** Errors raised by urllib, as yt-dlp renders them in "Unable to download webpage: …". */
 export class HttpFailure extends Error {
-  /** @param {string} message @param {number} [status] */
-  constructor(message, status) {
+  /**
+   * @param {string} message
+   * @param {number} [status]
+   * @param {boolean} [unexpected] yt-dlp appends its "please report this issue" text
+   */
+  constructor(message, status, unexpected = status !== undefined) {
     super(message);
     this.status = status;
+    this.unexpected = unexpected;
   }
 }
 
@@ -36,6 +41,26 @@ export function randomHeaders() {
   };
 }
 
+/**
+ * urllib's wording for a network failure, and whether yt-dlp treats it as unexpected (HTTP-level
+ * failures get the bug-report suffix; URLErrors such as a refused connection do not).
+ * @param {NodeJS.ErrnoException} error
+ * @returns {HttpFailure}
+ */
+function networkFailure(error) {
+  if (error.code === 'ECONNRESET') {
+    return new HttpFailure(
+      "Remote end closed connection without response (caused by RemoteDisconnected('Remote end closed connection without response'))",
+      undefined,
+      true,
+    );
+  }
+  if (error.code === 'ETIMEDOUT' || error.code === 'ESOCKETTIMEDOUT') {
+    return new HttpFailure("timed out (caused by TimeoutError('timed out'))", undefined, true);
+  }
+  return new HttpFailure(describeNetworkError(error), undefined, false);
+}
+
 /** @param {NodeJS.ErrnoException} error */
 function describeNetworkError(error) {
   switch (error.code) {
@@ -45,11 +70,6 @@ function describeNetworkError(error) {
       return "<urlopen error [Errno -2] Name or service not known> (caused by URLError(gaierror(-2, 'Name or service not known')))";
     case 'EAI_AGAIN':
       return "<urlopen error [Errno -3] Temporary failure in name resolution> (caused by URLError(gaierror(-3, 'Temporary failure in name resolution')))";
-    case 'ECONNRESET':
-      return "[Errno 104] Connection reset by peer (caused by ConnectionResetError(104, 'Connection reset by peer'))";
-    case 'ETIMEDOUT':
-    case 'ESOCKETTIMEDOUT':
-      return "<urlopen error timed out> (caused by URLError(TimeoutError('timed out')))";
     case 'EHOSTUNREACH':
       return "<urlopen error [Errno 113] No route to host> (caused by URLError(OSError(113, 'No route to host')))";
     default:
@@ -120,7 +140,7 @@ function openOnce(url, options, hops) {
     req.setTimeout((options.timeoutSeconds ?? 20) * 1000, () => {
       req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }));
     });
-    req.on('error', (error) => reject(new HttpFailure(describeNetworkError(error))));
+    req.on('error', (error) => reject(networkFailure(error)));
     req.end();
   });
 }
