@@ -1,0 +1,3 @@
+export * from './breakers.ts';
+export * from './guard.ts';
+export * from './http.ts';
