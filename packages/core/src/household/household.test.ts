@@ -232,6 +232,36 @@ describe.each(STORES)('on $name', ({ open, skip }) => {
       }
     });
 
+    it("falls back to the owner's friend list when the user's own Plex token is refused", async () => {
+      const { owner, hh } = await ownedHousehold();
+      const frank = await signIn(FRANK);
+      const sam = await signIn(SAM);
+      // Both stored tokens go stale (revoked on plex.tv).
+      for (const [id, username] of [
+        [2002, 'frank'],
+        [STRANGER_ID, 'sam'],
+      ] as const) {
+        await User.upsertFromPlex(deps, { account: { id, username }, token: `revoked-${username}` });
+      }
+      const m = await as(frank, undefined, () => Household.joinByServerAccess(deps, { householdId: hh }));
+      expect(m.status).toBe('active');
+      // Sam has no access either way: he is told to renew his Plex sign-in, not signed out (401).
+      await expect(
+        as(sam, undefined, () => Household.joinByServerAccess(deps, { householdId: hh })),
+      ).rejects.toMatchObject({
+        kind: 'forbidden',
+        code: 'user.plex_token_rejected',
+      });
+      // A refused owner token: admins importing friends learn that the owner must sign in again.
+      const invite = await as(owner, hh, () => Invites.create(deps, { role: 'admin' }));
+      await as(sam, undefined, () => Invites.redeem(deps, { code: invite.code }));
+      await User.upsertFromPlex(deps, { account: { id: 1001, username: 'olivia' }, token: 'revoked-olivia' });
+      await expect(as(sam, hh, () => Members.importPlexFriends(deps))).rejects.toMatchObject({
+        kind: 'conflict',
+        code: 'household.owner_plex_token_rejected',
+      });
+    });
+
     it('imports Plex friends as pending members who activate by joining', async () => {
       const { owner, hh } = await ownedHousehold();
       // act

@@ -16,6 +16,7 @@ import { fn } from '../actor/fn.ts';
 import { HouseholdId, newId } from '../actor/id.ts';
 import { auditOp } from '../audit/entry.ts';
 import { AppError } from '../error/index.ts';
+import { PlexUnauthorizedError } from '../plex/errors.ts';
 import type { PlexTvClient } from '../plex/plex-tv-client.ts';
 import { notExists, TransactionCanceledError, type TransactOp } from '../port/table.ts';
 import * as User from '../user/user.ts';
@@ -36,6 +37,7 @@ import {
   memberItem,
   type ServerEntry,
 } from './keys.ts';
+import { PlexTokenRejectedError, withStoredToken } from './plex-errors.ts';
 
 export interface PlexDeps extends DomainDeps {
   plexTv: PlexTvClient;
@@ -69,9 +71,10 @@ async function loadHousehold(deps: DomainDeps, householdId: string): Promise<Hou
 async function ownedServers(
   deps: PlexDeps,
   userId: string,
+  whose: 'self' | 'owner',
 ): Promise<{ machineIdentifier: string; name: string }[]> {
   const token = await User.getPlexToken(deps, userId);
-  const resources = await deps.plexTv.getResources(token);
+  const resources = await withStoredToken(whose, () => deps.plexTv.getResources(token));
   return resources
     .filter((r) => r.owned)
     .map((r) => ({ machineIdentifier: r.clientIdentifier, name: r.name }));
@@ -98,7 +101,7 @@ export const create = fn(
   async (deps: PlexDeps, input): Promise<{ household: Info; membership: Member }> => {
     const { userId } = useUser();
     const wanted = [...new Set(input.servers)];
-    const owned = await ownedServers(deps, userId);
+    const owned = await ownedServers(deps, userId, 'self');
     const now = deps.clock.now();
     const servers: ServerEntry[] = wanted.map((id) => {
       const found = owned.find((s) => s.machineIdentifier === id);
@@ -248,7 +251,7 @@ export interface AvailableServer {
 /** The signed-in user's own Plex servers, for the creation wizard. */
 export async function availableServers(deps: PlexDeps): Promise<AvailableServer[]> {
   const { userId } = useUser();
-  const owned = await ownedServers(deps, userId);
+  const owned = await ownedServers(deps, userId, 'self');
   const claims = await deps.table.batchGet(owned.map((s) => keys.serverClaim(s.machineIdentifier)));
   const taken = new Set(claims.map((c) => c.pk.slice('PMS#'.length)));
   return owned.map((s) => ({ ...s, taken: taken.has(s.machineIdentifier) }));
@@ -268,9 +271,9 @@ export const addServer = fn(ServerInput, async (deps: PlexDeps, { machineIdentif
       `A household has at most ${MAX_SERVERS} servers`,
     );
   }
-  const found = (await ownedServers(deps, household.ownerId)).find(
-    (s) => s.machineIdentifier === machineIdentifier,
-  );
+  const found = (
+    await ownedServers(deps, household.ownerId, access.userId === household.ownerId ? 'self' : 'owner')
+  ).find((s) => s.machineIdentifier === machineIdentifier);
   if (!found) throw new ServerNotOwnedError();
   const now = deps.clock.now();
   const entry: ServerEntry = { machineIdentifier, name: found.name, addedAt: now };
@@ -369,6 +372,56 @@ async function ownerPlex(
   return { accountId: owner.plexAccountId, token: await User.getPlexToken(deps, ownerId) };
 }
 
+/**
+ * PROTOCOLS §1 "Checking whether a Plex user may use a given server", both ways: the user's own
+ * resource list first, then the owner's friend list (which also lets the owner in). A refused
+ * owner token only loses the second check; a refused user token is reported if nothing else
+ * granted access.
+ */
+async function hasAccess(
+  deps: PlexDeps,
+  household: HouseholdItem,
+  accountId: number,
+  userToken: string,
+): Promise<boolean> {
+  let userTokenRejected: unknown;
+  for (const server of household.servers) {
+    try {
+      const r = await deps.plexTv.hasServerAccess({
+        machineIdentifier: server.machineIdentifier,
+        accountId,
+        userToken,
+      });
+      if (r.allowed) return true;
+    } catch (error) {
+      if (!(error instanceof PlexUnauthorizedError)) throw error;
+      userTokenRejected = error;
+      break;
+    }
+  }
+  const owner = await ownerPlex(deps, household.ownerId);
+  if (owner) {
+    for (const server of household.servers) {
+      try {
+        const r = await deps.plexTv.hasServerAccess({
+          machineIdentifier: server.machineIdentifier,
+          accountId,
+          owner,
+        });
+        if (r.allowed) return true;
+      } catch (error) {
+        if (!(error instanceof PlexUnauthorizedError)) throw error;
+        deps.logger?.warn("The household owner's Plex token was refused during a join check", {
+          householdId: household.id,
+        });
+        break;
+      }
+    }
+  }
+  if (userTokenRejected) throw new PlexTokenRejectedError('self', userTokenRejected);
+  return false;
+}
+
 export interface Joinable {
   household: { id: string; name: string };
   server: { machineIdentifier: string; name: string };
@@ -380,7 +433,7 @@ export interface Joinable {
 export async function joinable(deps: PlexDeps): Promise<Joinable[]> {
   const { userId } = useUser();
   const token = await User.getPlexToken(deps, userId);
-  const resources = await deps.plexTv.getResources(token);
+  const resources = await withStoredToken('self', () => deps.plexTv.getResources(token));
   const claims = await deps.table.batchGet<{ pk: string; sk: string; householdId: string }>(
     resources.map((r) => keys.serverClaim(r.clientIdentifier)),
   );
@@ -424,20 +477,7 @@ export const joinByServerAccess = fn(JoinInput, async (deps: PlexDeps, { househo
   if (me.plexAccountId === null || !me.hasPlexToken)
     throw new User.PlexNotLinkedError('Sign in with Plex to join by server access');
   const userToken = await User.getPlexToken(deps, userId);
-  const owner = await ownerPlex(deps, household.ownerId);
-  let allowed = false;
-  for (const server of household.servers) {
-    const access = await deps.plexTv.hasServerAccess({
-      machineIdentifier: server.machineIdentifier,
-      accountId: me.plexAccountId,
-      userToken,
-      ...(owner ? { owner } : {}),
-    });
-    if (access.allowed) {
-      allowed = true;
-      break;
-    }
-  }
+  const allowed = await hasAccess(deps, household, me.plexAccountId, userToken);
   if (!allowed) {
     throw new PermissionDeniedError(
       "Your Plex account has no access to this household's servers; ask for an invite link",

@@ -10,3 +10,4 @@ export * from './info.ts';
 export * as Invites from './invites.ts';
 export * as Members from './members.ts';
 export * from './permissions.ts';
+export * from './plex-errors.ts';

@@ -28,6 +28,7 @@ import {
   Role,
   Status,
 } from './permissions.ts';
+import { withStoredToken } from './plex-errors.ts';
 
 export interface MemberWithUser extends Member {
   user: { name: string; avatarUrl: string | null; plexUsername: string | null } | null;
@@ -352,9 +353,11 @@ export async function importPlexFriends(deps: PlexDeps): Promise<ImportResult> {
   if (!household) throw new MemberNotFoundError();
   const ownerToken = await User.getPlexToken(deps, household.ownerId);
   const serverIds = new Set(household.servers.map((s) => s.machineIdentifier));
-  const friends = (await deps.plexTv.getServerUsers(ownerToken)).filter((f) =>
-    f.servers.some((s) => serverIds.has(s.machineIdentifier) && !s.pending),
-  );
+  const friends = (
+    await withStoredToken(access.userId === household.ownerId ? 'self' : 'owner', () =>
+      deps.plexTv.getServerUsers(ownerToken),
+    )
+  ).filter((f) => f.servers.some((s) => serverIds.has(s.machineIdentifier) && !s.pending));
   const imported: Member[] = [];
   let alreadyMembers = 0;
   for (const friend of friends) {

@@ -8,6 +8,7 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
+import { AppError } from '../error/index.ts';
 import {
   PlexBadResponseError,
   PlexPinExpiredError,
@@ -228,7 +229,12 @@ export function createPlexTvClient(options: PlexTvClientOptions): PlexTvClient {
         'context[device][deviceName]': o.deviceName ?? o.product,
         'context[device][layout]': 'desktop',
       });
-      if (forwardUrl !== undefined) params.set('forwardUrl', HttpsOrHttpUrl.parse(forwardUrl));
+      if (forwardUrl !== undefined) {
+        if (!HttpsOrHttpUrl.safeParse(forwardUrl).success) {
+          throw new AppError('invalid', 'plex.bad_forward_url', 'forwardUrl must be an absolute http(s) URL');
+        }
+        params.set('forwardUrl', forwardUrl);
+      }
       return `${o.authBaseUrl.replace(/\/+$/, '')}#?${params.toString()}`;
     },
 
