@@ -52,13 +52,45 @@ import { readFileSync } from 'node:fs';
 export function loadCatalog() {
   const file = process.env.FAKE_YTDLP_CATALOG;
   if (!file) return {};
+  let parsed;
   try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8'));
-    if (!parsed || typeof parsed !== 'object') return {};
-    return parsed;
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     throw new Error(`FAKE_YTDLP_CATALOG ${file} is not a readable JSON catalog: ${String(error)}`);
   }
+  return normalizeCatalog(parsed);
+}
+
+/**
+ * Accepts both catalog forms: `{ videos: [...], playlists: [...] }`, or a map from URL to a video
+ * (or, with `entries`, a playlist) whose `id` defaults to the one in the URL.
+ * @param {unknown} parsed
+ * @returns {Catalog}
+ */
+export function normalizeCatalog(parsed) {
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
+  const obj = /** @type {Record<string, any>} */ (parsed);
+  if (Array.isArray(obj.videos) || Array.isArray(obj.playlists)) return obj;
+  /** @type {CatalogVideo[]} */
+  const videos = [];
+  /** @type {CatalogPlaylist[]} */
+  const playlists = [];
+  for (const [url, value] of Object.entries(obj)) {
+    if (!value || typeof value !== 'object') continue;
+    const yt = parseYoutubeUrl(url);
+    const id =
+      value.id ??
+      yt?.id ??
+      url
+        .replace(/[?#].*$/, '')
+        .replace(/\/+$/, '')
+        .split('/')
+        .at(-1) ??
+      url;
+    if (Array.isArray(value.entries)) playlists.push({ ...value, id, url });
+    else videos.push({ ...value, id, url });
+  }
+  return { videos, playlists };
 }
 
 /** @param {string} seed */
@@ -199,17 +231,17 @@ export function entryVideo(catalog, entry) {
 
 /**
  * The error a catalog video raises on extraction, as printed after "ERROR: ".
- * @param {CatalogVideo} video @param {string} url
+ * @param {CatalogVideo} video @param {string} url @param {string} [ie] extractor name
  */
-export function videoError(video, url) {
+export function videoError(video, url, ie = 'youtube') {
   if (video.unsupported) return `Unsupported URL: ${url}`;
   // Built-in ids that start with these words fail the same way, so tests need no catalog.
   if (video.private || /^private/i.test(video.id)) {
-    return `[youtube] ${video.id}: Private video. Sign in if you've been granted access to this video`;
+    return `[${ie}] ${video.id}: Private video. Sign in if you've been granted access to this video`;
   }
   if (video.unavailable || /^(unavailable|gone)/i.test(video.id))
-    return `[youtube] ${video.id}: Video unavailable`;
-  if (video.error) return `[youtube] ${video.id}: ${video.error}`;
+    return `[${ie}] ${video.id}: Video unavailable`;
+  if (video.error) return `[${ie}] ${video.id}: ${video.error}`;
   return undefined;
 }
 

@@ -42,7 +42,7 @@ export function extractVideo(ctx, url, video) {
   const ie = isYoutube ? 'youtube' : 'generic';
   ctx.screen(`[${ie}] Extracting URL: ${url}`);
   ctx.screen(`[${ie}] ${video.id}: Downloading webpage`);
-  const failure = videoError(video, url);
+  const failure = videoError(video, url, ie);
   if (failure) throw new YtError(failure);
   if (isYoutube) ctx.screen(`[${ie}] ${video.id}: Downloading android player API JSON`);
   return youtubeInfo(ctx, completeVideo(video), url);

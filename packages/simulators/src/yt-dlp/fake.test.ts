@@ -540,6 +540,38 @@ describe.concurrent('fake yt-dlp: simulated YouTube', () => {
     expect(missing.stderr).toContain('yt-dlp: error: -o option requires 1 argument');
   });
 
+  it('accepts a catalog keyed by URL', async ({ expect }) => {
+    const dir = await workDir();
+    const file = await writeCatalog(dir, {
+      'https://www.youtube.com/watch?v=byUrl000001': { title: 'Keyed by URL', channel: 'Map Channel' },
+      'https://www.youtube.com/playlist?list=PLmap': { title: 'Map list', entries: ['byUrl000001', 'x'] },
+      'https://vimeo.example/123': { id: 'v123', private: true },
+    });
+    const env = fakeYtDlpEnv({ catalog: file });
+    const video = await runTool(
+      fakeYtDlpPath,
+      ['--print', '%(id)s %(title)s %(channel)s', 'https://youtu.be/byUrl000001'],
+      { cwd: dir, env },
+    );
+    expect(video.stdout).toBe('byUrl000001 Keyed by URL Map Channel\n');
+    const list = await runTool(
+      fakeYtDlpPath,
+      [
+        '--flat-playlist',
+        '--print',
+        '%(playlist_title)s %(id)s',
+        'https://www.youtube.com/playlist?list=PLmap',
+      ],
+      { cwd: dir, env },
+    );
+    expect(list.stdout).toBe('Map list byUrl000001\nMap list x\n');
+    const priv = await runTool(fakeYtDlpPath, ['https://vimeo.example/123'], { cwd: dir, env });
+    expect(priv.stderr).toBe(
+      "ERROR: [generic] v123: Private video. Sign in if you've been granted access to this video\n",
+    );
+    expect(priv.code).toBe(1);
+  });
+
   it('writeCatalog validates', async ({ expect }) => {
     const dir = await workDir();
     await expect(writeCatalog(dir, { videos: [{ id: 'x', upload_date: '2024-01-01' }] })).rejects.toThrow(

@@ -70,11 +70,22 @@ export const Catalog = z.object({
 export type Catalog = z.infer<typeof Catalog>;
 
 /**
- * Validates and writes a catalog as `<dir>/yt-dlp-catalog.json`; returns its path, ready for
- * `FAKE_YTDLP_CATALOG`.
+ * The other accepted form: URL → video, or URL → playlist (has `entries`); `id` defaults to the
+ * one in the URL (`v=`, `list=`, or the last path segment).
  */
-export async function writeCatalog(dir: string, catalog: Catalog): Promise<string> {
-  const parsed = Catalog.parse(catalog);
+export const CatalogByUrl = z.record(
+  z.url(),
+  z.union([CatalogPlaylist.partial({ id: true }), CatalogVideo.partial({ id: true })]),
+);
+export type CatalogByUrl = z.infer<typeof CatalogByUrl>;
+
+/**
+ * Validates and writes a catalog (either form) as `<dir>/yt-dlp-catalog.json`; returns its path,
+ * ready for `FAKE_YTDLP_CATALOG`.
+ */
+export async function writeCatalog(dir: string, catalog: Catalog | CatalogByUrl): Promise<string> {
+  const parsed =
+    'videos' in catalog || 'playlists' in catalog ? Catalog.parse(catalog) : CatalogByUrl.parse(catalog);
   await mkdir(dir, { recursive: true });
   const file = join(dir, 'yt-dlp-catalog.json');
   await writeFile(file, `${JSON.stringify(parsed, null, 2)}\n`);
