@@ -21,6 +21,7 @@ export { type PlexWorld, type PlexWorldOptions, startPlexWorld } from './scenari
 export { type RunningUptimeKuma, startUptimeKuma, type UptimeKumaOptions } from './uptime-kuma/index.ts';
 export {
   Catalog as YtDlpCatalog,
+  CatalogByUrl as YtDlpCatalogByUrl,
   CatalogPlaylist as YtDlpCatalogPlaylist,
   CatalogVideo as YtDlpCatalogVideo,
   type FakeYtDlpEnvOptions,
