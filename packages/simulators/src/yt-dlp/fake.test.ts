@@ -4,7 +4,7 @@
  * formatting.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -241,6 +241,7 @@ describe.concurrent('fake yt-dlp: simulated YouTube', () => {
     const jpg = readFileSync(expected.replace(/\.mp4$/, '.jpg'));
     expect([...jpg.subarray(0, 2)]).toEqual([0xff, 0xd8]);
     expect(await readdir(join(dir, 'tmp', 'Home Channel', 'Season 2024'))).toEqual([]);
+    expect(statSync(expected).mtime.getUTCFullYear()).toBeGreaterThan(2024);
   });
 
   it('shows the merge steps and per-format progress without --print', async ({ expect }) => {
@@ -262,6 +263,8 @@ describe.concurrent('fake yt-dlp: simulated YouTube', () => {
     expect(lines).toContain('[Merger] Merging formats into "vid00000001.mp4"');
     expect(lines.filter((l) => /^\[download\] 100% of /.test(l))).toHaveLength(2);
     expect(await readdir(dir)).toEqual(['vid00000001.mp4']);
+    // Without --no-mtime the file carries the upload date, as yt-dlp sets it from Last-Modified.
+    expect(statSync(join(dir, 'vid00000001.mp4')).mtime.toISOString()).toBe('2024-03-15T00:00:00.000Z');
   });
 
   it('--restrict-filenames, %(field|default)s and %% in templates', async ({ expect }) => {
