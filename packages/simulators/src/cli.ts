@@ -195,7 +195,9 @@ export async function startSimulators(
       );
       lines.push(commonControl(sim.url()));
       lines.push(`    throttle: GET/POST ${sim.url()}/__control/throttle {"bytesPerSecond":200000}`);
-      lines.push(`    drop:     POST ${sim.url()}/__control/drop {"path":"/big.mp4","bytes":300000,"times":1}`);
+      lines.push(
+        `    drop:     POST ${sim.url()}/__control/drop {"path":"/big.mp4","bytes":300000,"times":1}`,
+      );
     }
 
     if (name === 'all' || name === 'media-server') {
