@@ -16,6 +16,8 @@
  * Media answers carry Content-Type, Content-Length, Last-Modified, Accept-Ranges and honour a single
  * `Range`. `setThrottle(bytesPerSecond)` (or `POST /__control/throttle`) paces media bodies so a
  * download takes observable time; it applies to transfers already running, too.
+ * `dropAfter(path, bytes, times)` (or `POST /__control/drop`) cuts the connection mid-body, so
+ * clients can be tested against yt-dlp's retry-with-Range behaviour. Kit faults apply as well.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
