@@ -1,3 +1,2 @@
-export * as OAuthState from './oauth-state.ts';
 export * as PlexSignIn from './plex-sign-in.ts';
 export * from './session.ts';
