@@ -143,6 +143,31 @@ describe.concurrent('fake yt-dlp: simulated YouTube', () => {
     );
   });
 
+  it('--print simulates unless --no-simulate is given', async ({ expect }) => {
+    const dir = await workDir();
+    const simulated = await fake(
+      ['--print', 'id', '-f', 'best', '-o', '%(id)s.%(ext)s', 'https://youtu.be/vid00000002'],
+      dir,
+    );
+    expect(simulated.stdout).toBe('vid00000002\n');
+    expect(await readdir(dir)).toEqual([]);
+    const real = await fake(
+      [
+        '--print',
+        'id',
+        '--no-simulate',
+        '-f',
+        'best',
+        '-o',
+        '%(id)s.%(ext)s',
+        'https://youtu.be/vid00000002',
+      ],
+      dir,
+    );
+    expect(real.stdout).toBe('vid00000002\n');
+    expect(await readdir(dir)).toEqual(['vid00000002.mp4']);
+  });
+
   it('catalog entries match exact non-YouTube URLs', async ({ expect }) => {
     const r = await fake(
       ['--print', '%(id)s|%(title)s|%(channel)s', 'https://videos.example.net/v/custom'],
