@@ -1,9 +1,17 @@
 /**
  * The navigation model: the side bar (wide screens) and the bottom bar (phones) both render this
  * list. A feature adds its page here when the page exists — never before, so no link leads nowhere.
+ *
+ * Household pages are written with a `:hid` placeholder; `resolveNav` fills in the current
+ * household and leaves them out when there is none (signed out, or not in a household yet).
  */
 import type { LucideProps } from 'lucide-solid';
+import CircleUserRound from 'lucide-solid/icons/circle-user-round';
 import House from 'lucide-solid/icons/house';
+import LayoutDashboard from 'lucide-solid/icons/layout-dashboard';
+import ScrollText from 'lucide-solid/icons/scroll-text';
+import Ticket from 'lucide-solid/icons/ticket';
+import Users from 'lucide-solid/icons/users';
 import type { JSX } from 'solid-js';
 
 export interface NavItem {
@@ -15,10 +23,71 @@ export interface NavItem {
   /** Shown in the phone bottom bar; keep at most five of these, the rest live in the side bar only. */
   primary?: boolean;
   section?: 'main' | 'admin';
+  /** `household`: the href holds `:hid`; `admins`: only for owners and admins of that household. */
+  needs?: 'signed-in' | 'household' | 'admins';
 }
 
 export const navItems: readonly NavItem[] = [
   { href: '/', label: 'Home', icon: House, end: true, primary: true, section: 'main' },
+  {
+    href: '/households/:hid',
+    label: 'Household',
+    icon: LayoutDashboard,
+    end: true,
+    primary: true,
+    section: 'main',
+    needs: 'household',
+  },
+  {
+    href: '/households/:hid/settings/members',
+    label: 'Members',
+    icon: Users,
+    section: 'admin',
+    needs: 'admins',
+  },
+  {
+    href: '/households/:hid/settings/invites',
+    label: 'Invites',
+    icon: Ticket,
+    section: 'admin',
+    needs: 'admins',
+  },
+  {
+    href: '/households/:hid/settings/audit',
+    label: 'Audit log',
+    icon: ScrollText,
+    section: 'admin',
+    needs: 'admins',
+  },
+  {
+    href: '/account',
+    label: 'Account',
+    icon: CircleUserRound,
+    primary: true,
+    section: 'main',
+    needs: 'signed-in',
+  },
 ];
 
-export const primaryNavItems = (): NavItem[] => navItems.filter((item) => item.primary).slice(0, 5);
+export interface NavContext {
+  signedIn: boolean;
+  /** The current household and my role in it. */
+  household?: { id: string; role?: string | undefined } | undefined;
+}
+
+/** The entries this visitor can use, with `:hid` filled in. */
+export function resolveNav(ctx: NavContext, items: readonly NavItem[] = navItems): NavItem[] {
+  const out: NavItem[] = [];
+  for (const item of items) {
+    if (item.needs && !ctx.signedIn) continue;
+    if ((item.needs === 'household' || item.needs === 'admins') && !ctx.household) continue;
+    if (item.needs === 'admins' && ctx.household?.role !== 'owner' && ctx.household?.role !== 'admin')
+      continue;
+    const hid = ctx.household ? encodeURIComponent(ctx.household.id) : '';
+    out.push({ ...item, href: item.href.replace(':hid', hid) });
+  }
+  return out;
+}
+
+export const primaryNavItems = (items: readonly NavItem[] = navItems): NavItem[] =>
+  items.filter((item) => item.primary).slice(0, 5);

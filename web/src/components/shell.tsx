@@ -1,13 +1,45 @@
 import { A, useLocation } from '@solidjs/router';
-import { createEffect, For, on, onCleanup, onMount, type ParentProps } from 'solid-js';
+import { createEffect, For, on, onCleanup, onMount, type ParentProps, Show } from 'solid-js';
+import { currentHousehold, ensureMe, meState } from '../lib/session.ts';
 import { ToastRegion } from '../lib/toast.tsx';
 import { realtime } from '../lib/ws.ts';
-import { navItems, primaryNavItems } from '../nav.ts';
+import { type NavItem, primaryNavItems, resolveNav } from '../nav.ts';
+import { AccountMenu } from './account-menu.tsx';
 import { Brand } from './brand.tsx';
 import { ConnectionBanner, ConnectionPill } from './connection-status.tsx';
+import { HouseholdSwitcher } from './household-switcher.tsx';
 import { ThemeSwitch } from './theme-switch.tsx';
 
+/** The navigation entries for whoever is signed in and their current household. */
+const visibleNav = (): NavItem[] =>
+  resolveNav({
+    signedIn: meState().state === 'signed_in',
+    household: currentHousehold(),
+  });
+
+function SideNavLink(props: { item: NavItem }) {
+  return (
+    <li>
+      <A
+        href={props.item.href}
+        end={props.item.end}
+        class="group flex items-center gap-3 rounded-lg px-3 py-2.5 text-sm font-medium text-muted transition-colors hover:bg-raised hover:text-fg"
+        activeClass="!bg-accent-soft !text-fg"
+      >
+        <props.item.icon
+          size={18}
+          aria-hidden="true"
+          class="shrink-0 group-aria-[current=page]:text-accent"
+        />
+        {props.item.label}
+      </A>
+    </li>
+  );
+}
+
 function SideNav() {
+  const main = () => visibleNav().filter((item) => item.section !== 'admin');
+  const admin = () => visibleNav().filter((item) => item.section === 'admin');
   return (
     <aside class="fixed inset-y-0 left-0 z-40 hidden w-64 flex-col border-r border-line bg-surface md:flex">
       <A href="/" class="flex h-16 items-center px-5" aria-label="MediaNest home">
@@ -15,26 +47,16 @@ function SideNav() {
       </A>
       <nav aria-label="Main" class="flex-1 overflow-y-auto px-3 py-4">
         <ul class="space-y-1">
-          <For each={navItems}>
-            {(item) => (
-              <li>
-                <A
-                  href={item.href}
-                  end={item.end}
-                  class="group flex items-center gap-3 rounded-lg px-3 py-2.5 text-sm font-medium text-muted transition-colors hover:bg-raised hover:text-fg"
-                  activeClass="!bg-accent-soft !text-fg"
-                >
-                  <item.icon
-                    size={18}
-                    aria-hidden="true"
-                    class="shrink-0 group-aria-[current=page]:text-accent"
-                  />
-                  {item.label}
-                </A>
-              </li>
-            )}
-          </For>
+          <For each={main()}>{(item) => <SideNavLink item={item} />}</For>
         </ul>
+        <Show when={admin().length > 0}>
+          <p class="mt-6 mb-2 px-3 text-xs font-semibold tracking-wide text-muted uppercase" id="nav-manage">
+            Manage
+          </p>
+          <ul class="space-y-1" aria-labelledby="nav-manage">
+            <For each={admin()}>{(item) => <SideNavLink item={item} />}</For>
+          </ul>
+        </Show>
       </nav>
       <div class="flex items-center justify-between border-t border-line px-5 py-3 text-xs text-muted">
         <span>Theme</span>
@@ -52,7 +74,7 @@ function BottomNav() {
       class="fixed inset-x-0 bottom-0 z-40 border-t border-line bg-surface/95 pb-[env(safe-area-inset-bottom)] backdrop-blur md:hidden"
     >
       <ul class="mx-auto flex max-w-md justify-around">
-        <For each={primaryNavItems()}>
+        <For each={primaryNavItems(visibleNav())}>
           {(item) => (
             <li class="flex-1">
               <A
@@ -80,11 +102,18 @@ export function Shell(props: ParentProps) {
   let main: HTMLElement | undefined;
   const currentLabel = () => {
     const path = location.pathname;
-    const hit = navItems.find((item) => (item.end ? path === item.href : path.startsWith(item.href)));
-    return hit?.label ?? '';
+    // The longest matching entry wins, so /households/x/settings/members is "Members", not "Household".
+    const hits = visibleNav().filter((item) =>
+      item.end ? path === item.href : path === item.href || path.startsWith(`${item.href}/`),
+    );
+    hits.sort((a, b) => b.href.length - a.href.length);
+    return hits[0]?.label ?? '';
   };
 
-  onMount(() => realtime.start());
+  onMount(() => {
+    realtime.start();
+    void ensureMe();
+  });
   onCleanup(() => realtime.stop());
 
   // After a client-side navigation, move focus to the new page so keyboard and screen reader users
@@ -121,9 +150,11 @@ export function Shell(props: ParentProps) {
           <p class="hidden text-sm font-medium text-muted md:block" data-testid="page-label">
             {currentLabel()}
           </p>
+          <HouseholdSwitcher />
           <div class="ml-auto flex items-center gap-2">
             <ConnectionPill />
             <ThemeSwitch class="md:hidden" />
+            <AccountMenu />
           </div>
         </header>
         <ConnectionBanner />

@@ -1,0 +1,148 @@
+import LoaderCircle from 'lucide-solid/icons/loader-circle';
+import ScrollText from 'lucide-solid/icons/scroll-text';
+import { createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
+import { Button, EmptyState, ErrorState, Skeleton } from '../../../../components/states.tsx';
+import { ApiError, describeError } from '../../../../lib/api.ts';
+import { useHousehold } from '../../../../lib/household-context.ts';
+import { type AuditEntry, describeActor, getAudit, toDate } from '../../../../lib/identity.ts';
+import { usePageTitle } from '../../../../lib/title.ts';
+
+const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+
+/** `member.role_changed` → "Member role changed". */
+function actionLabel(action: string): string {
+  const words = action.replace(/[._]+/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function targetLabel(target: unknown): string | undefined {
+  if (!target || typeof target !== 'object') return typeof target === 'string' ? target : undefined;
+  const t = target as { type?: unknown; id?: unknown; name?: unknown };
+  const name = typeof t.name === 'string' ? t.name : typeof t.id === 'string' ? t.id : undefined;
+  return [typeof t.type === 'string' ? t.type : undefined, name].filter(Boolean).join(' ');
+}
+
+function compact(value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+export default function AuditPage() {
+  usePageTitle(() => 'Audit log');
+  const hh = useHousehold();
+  const [entries, setEntries] = createSignal<AuditEntry[]>([]);
+  const [cursor, setCursor] = createSignal<string | undefined>();
+  const [state, setState] = createSignal<'loading' | 'ready' | 'more' | 'error'>('loading');
+  const [error, setError] = createSignal<unknown>();
+  let controller: AbortController | undefined;
+
+  const fetchPage = async (next: string | undefined) => {
+    controller?.abort();
+    const mine = new AbortController();
+    controller = mine;
+    setState(next ? 'more' : 'loading');
+    try {
+      const page = await getAudit(hh.hid(), next, mine.signal);
+      if (controller !== mine) return;
+      setEntries(next ? [...entries(), ...page.entries] : page.entries);
+      setCursor(page.cursor ?? undefined);
+      setState('ready');
+    } catch (err) {
+      if (controller !== mine || (err instanceof ApiError && err.code === 'aborted')) return;
+      setError(err);
+      setState('error');
+    }
+  };
+  onMount(() => void fetchPage(undefined));
+  onCleanup(() => controller?.abort());
+
+  return (
+    <section aria-labelledby="audit-title" class="space-y-4">
+      <div>
+        <h2 id="audit-title" class="text-xl font-semibold tracking-tight text-fg">
+          Audit log
+        </h2>
+        <p class="mt-1 text-sm text-muted">Every admin action in this household, newest first.</p>
+      </div>
+      <Switch>
+        <Match when={state() === 'loading'}>
+          <div class="space-y-2" aria-busy="true">
+            <span class="sr-only" role="status">
+              Loading the audit log…
+            </span>
+            <Skeleton class="h-14" />
+            <Skeleton class="h-14" />
+            <Skeleton class="h-14" />
+          </div>
+        </Match>
+        <Match when={state() === 'error' && entries().length === 0}>
+          <ErrorState
+            title="Could not load the audit log"
+            message={describeError(error())}
+            onRetry={() => void fetchPage(undefined)}
+          />
+        </Match>
+        <Match when={entries().length === 0}>
+          <EmptyState icon={<ScrollText size={36} />} title="Nothing recorded yet">
+            <p>Changes to members, invites and servers will be listed here.</p>
+          </EmptyState>
+        </Match>
+        <Match when={entries().length > 0}>
+          <ol
+            class="divide-y divide-line overflow-hidden rounded-2xl border border-line bg-surface"
+            data-testid="audit-list"
+          >
+            <For each={entries()}>
+              {(e) => {
+                const at = toDate(e.at);
+                const target = targetLabel(e.target);
+                return (
+                  <li class="space-y-1 p-4" data-testid="audit-entry" data-action={e.action}>
+                    <p class="flex flex-wrap items-baseline justify-between gap-2">
+                      <span class="font-semibold text-fg">{actionLabel(e.action)}</span>
+                      <Show when={at}>
+                        <time class="text-xs text-muted" datetime={at!.toISOString()}>
+                          {when.format(at!)}
+                        </time>
+                      </Show>
+                    </p>
+                    <p class="text-sm text-muted">
+                      by <span class="text-fg">{describeActor(e)}</span>
+                      <Show when={target}> · {target}</Show>
+                    </p>
+                    <Show when={e.before != null || e.after != null}>
+                      <p class="font-mono text-xs break-all text-muted">
+                        {compact(e.before)} → {compact(e.after)}
+                      </p>
+                    </Show>
+                  </li>
+                );
+              }}
+            </For>
+          </ol>
+          <Show when={state() === 'error'}>
+            <ErrorState
+              title="Could not load more entries"
+              message={describeError(error())}
+              onRetry={() => void fetchPage(cursor())}
+            />
+          </Show>
+          <Show when={cursor() && state() !== 'error'}>
+            <div class="flex justify-center">
+              <Button
+                variant="secondary"
+                onClick={() => void fetchPage(cursor())}
+                disabled={state() === 'more'}
+              >
+                <Show when={state() === 'more'}>
+                  <LoaderCircle size={16} class="animate-spin" aria-hidden="true" />
+                </Show>
+                Load older entries
+              </Button>
+            </div>
+          </Show>
+        </Match>
+      </Switch>
+    </section>
+  );
+}
