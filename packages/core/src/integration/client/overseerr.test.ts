@@ -198,9 +198,8 @@ describe('Overseerr client against the simulator', () => {
   });
 
   it('lists, reads, approves, declines, counts and deletes requests', async () => {
-    const [a, b, c] = [catalog.movies[10], catalog.movies[11], catalog.movies[12]] as CatalogMovie[];
     const ids: number[] = [];
-    for (const m of [a, b, c]) {
+    for (const m of catalog.movies.slice(10, 13)) {
       const r = await os.createRequest({ mediaType: 'movie', mediaId: m.tmdbId }, { asUser: 5 });
       if (!r.ok) throw new Error(r.message);
       ids.push(r.request.id);
