@@ -14,12 +14,14 @@ import { requestContext } from './middleware/request-context.ts';
 import { createRouter } from './router.ts';
 import { healthRouter } from './routes/health.ts';
 import { localBlobRouter } from './routes/local-blob.ts';
-import { createV1 } from './v1/index.ts';
+import { createV1, type V1Options } from './v1/index.ts';
 
 /** Request bodies are small JSON documents; uploads go to signed blob URLs instead. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-export function createApp(system: System): OpenAPIHono<AppEnv> {
+export type AppOptions = V1Options;
+
+export function createApp(system: System, options: AppOptions = {}): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.use('*', requestContext(system));
   app.use('*', secureHeaders());
@@ -45,7 +47,14 @@ export function createApp(system: System): OpenAPIHono<AppEnv> {
   if ('blobSigningSecret' in system && typeof system.blobSigningSecret === 'string') {
     app.route('/api', localBlobRouter(system.blobSigningSecret));
   }
-  app.route('/api/v1', createV1(system));
+  app.route('/api/v1', createV1(system, options));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'mn_session',
+    description: 'The session cookie set by a sign-in',
+  });
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

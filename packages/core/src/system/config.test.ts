@@ -97,3 +97,99 @@ describe('loadConfig', () => {
     expect(err.message.split('\n')).toHaveLength(4);
   });
 });
+
+describe('identity settings', () => {
+  it('defaults to plex.tv, no OAuth providers, 14/90-day sessions and ws on the public URL', () => {
+    const config = loadConfig({ MEDIANEST_PUBLIC_URL: 'https://media.example.com' });
+    expect(config.identity).toEqual({
+      plexTvUrl: 'https://plex.tv',
+      plexAuthUrl: 'https://app.plex.tv/auth',
+      plexClientId: undefined,
+      oidc: [],
+      github: undefined,
+      google: undefined,
+      discord: undefined,
+      sessionIdleSeconds: 14 * 86400,
+      sessionAbsoluteSeconds: 90 * 86400,
+      trustProxy: false,
+    });
+    expect(config.wsUrl).toBe('wss://media.example.com/ws');
+    expect(config.allowPrivateUrls).toBe(true);
+    expect(loadConfig({ MEDIANEST_MODE: 'saas' }).allowPrivateUrls).toBe(false);
+  });
+
+  it('reads OIDC provider groups, OAuth apps and the rest', () => {
+    const config = loadConfig({
+      MEDIANEST_OIDC_MY_IDP_ISSUER: 'https://idp.example.com/application/o/medianest/',
+      MEDIANEST_OIDC_MY_IDP_CLIENT_ID: 'mn',
+      MEDIANEST_OIDC_MY_IDP_CLIENT_SECRET: 's3cret',
+      MEDIANEST_OIDC_KEYCLOAK_ISSUER: 'https://kc.example.com/realms/home',
+      MEDIANEST_OIDC_KEYCLOAK_CLIENT_ID: 'kc',
+      MEDIANEST_OIDC_KEYCLOAK_CLIENT_SECRET: 'x',
+      MEDIANEST_OIDC_KEYCLOAK_NAME: 'Family SSO',
+      MEDIANEST_GITHUB_CLIENT_ID: 'gh-id',
+      MEDIANEST_GITHUB_CLIENT_SECRET: 'gh-secret',
+      MEDIANEST_PLEX_TV_URL: 'http://127.0.0.1:9999/',
+      MEDIANEST_PLEX_AUTH_URL: 'http://127.0.0.1:9999/auth',
+      MEDIANEST_PLEX_CLIENT_ID: 'medianest-test-client',
+      MEDIANEST_SESSION_IDLE_DAYS: '2',
+      MEDIANEST_SESSION_MAX_DAYS: '30',
+      MEDIANEST_ALLOW_PRIVATE_URLS: 'false',
+      MEDIANEST_WS_URL: 'wss://ws.example.com/prod',
+      MEDIANEST_TRUST_PROXY: '1',
+    });
+    expect(config.identity.oidc).toEqual([
+      {
+        id: 'keycloak',
+        name: 'Family SSO',
+        issuer: 'https://kc.example.com/realms/home',
+        clientId: 'kc',
+        clientSecret: 'x',
+      },
+      {
+        id: 'my-idp',
+        name: 'My idp',
+        issuer: 'https://idp.example.com/application/o/medianest',
+        clientId: 'mn',
+        clientSecret: 's3cret',
+      },
+    ]);
+    expect(config.identity).toMatchObject({
+      github: { clientId: 'gh-id', clientSecret: 'gh-secret' },
+      plexTvUrl: 'http://127.0.0.1:9999',
+      plexAuthUrl: 'http://127.0.0.1:9999/auth',
+      plexClientId: 'medianest-test-client',
+      sessionIdleSeconds: 2 * 86400,
+      sessionAbsoluteSeconds: 30 * 86400,
+      trustProxy: true,
+    });
+    expect(config.allowPrivateUrls).toBe(false);
+    expect(config.wsUrl).toBe('wss://ws.example.com/prod');
+  });
+
+  it('names the missing half of an OIDC group or OAuth app', () => {
+    const err = configError({
+      MEDIANEST_OIDC_AUTHENTIK_ISSUER: 'https://a.example.com',
+      MEDIANEST_OIDC_AUTHENTIK_CLIENT_ID: 'x',
+      MEDIANEST_DISCORD_CLIENT_SECRET: 'y',
+      MEDIANEST_OIDC_PLEX_ISSUER: 'https://p.example.com',
+      MEDIANEST_OIDC_PLEX_CLIENT_ID: 'p',
+      MEDIANEST_OIDC_PLEX_CLIENT_SECRET: 'p',
+      MEDIANEST_WS_URL: 'https://not-ws.example.com',
+    });
+    expect(err.issues).toEqual(
+      expect.arrayContaining([
+        { variable: 'MEDIANEST_OIDC_AUTHENTIK_CLIENT_SECRET', message: 'expected a value, it is not set' },
+        {
+          variable: 'MEDIANEST_DISCORD_CLIENT_ID',
+          message: 'expected a value (the other half of the discord app is set), it is not set',
+        },
+        { variable: 'MEDIANEST_OIDC_PLEX_ISSUER', message: '"plex" cannot be an OIDC provider id' },
+        {
+          variable: 'MEDIANEST_WS_URL',
+          message: 'expected an absolute ws(s) URL, got "https://not-ws.example.com"',
+        },
+      ]),
+    );
+  });
+});

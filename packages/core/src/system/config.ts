@@ -47,6 +47,42 @@ export interface AwsConfig {
   wsEndpoint: string | undefined;
 }
 
+/** A generic OpenID Connect provider (Authentik, Keycloak, Authelia…), from `MEDIANEST_OIDC_<ID>_*`. */
+export interface OidcProviderConfig {
+  /** Lower-case id used in URLs and identities (`oidc:<id>`): `MEDIANEST_OIDC_MY_IDP_…` → `my-idp`. */
+  id: string;
+  name: string;
+  /** The issuer; its discovery document is `<issuer>/.well-known/openid-configuration`. */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/** An OAuth app registered with GitHub, Google or Discord. */
+export interface OAuthAppConfig {
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface IdentityConfig {
+  /** plex.tv (or the simulator). */
+  plexTvUrl: string;
+  /** The Plex auth app the browser is sent to. */
+  plexAuthUrl: string;
+  /** Fixed client identifier; when unset one is generated once and kept in the table. */
+  plexClientId: string | undefined;
+  oidc: OidcProviderConfig[];
+  github: OAuthAppConfig | undefined;
+  google: OAuthAppConfig | undefined;
+  discord: OAuthAppConfig | undefined;
+  /** A session unused this long ends. */
+  sessionIdleSeconds: number;
+  /** A session ends this long after sign-in, however active. */
+  sessionAbsoluteSeconds: number;
+  /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
+  trustProxy: boolean;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -58,6 +94,11 @@ export interface Config {
   logLevel: LogLevel;
   /** Absolute path of the built web app, when overridden by MEDIANEST_WEB_DIR. */
   webDir: string | undefined;
+  /** Household-provided URLs may point at private/loopback addresses (self-hosted default). */
+  allowPrivateUrls: boolean;
+  /** The WebSocket URL browsers connect to; defaults to the public URL's `/ws`. */
+  wsUrl: string;
+  identity: IdentityConfig;
   aws: AwsConfig;
 }
 
@@ -102,6 +143,31 @@ const httpUrl = z.preprocess(
 
 const text = z.preprocess(blankToUndefined, z.string().optional());
 
+const flag = z.preprocess(
+  (v) => (typeof blankToUndefined(v) === 'string' ? (v as string).trim().toLowerCase() : undefined),
+  z
+    .enum(['1', '0', 'true', 'false', 'yes', 'no'], { error: 'expected true or false' })
+    .transform((v) => v === '1' || v === 'true' || v === 'yes')
+    .optional(),
+);
+
+const wsUrl = z.preprocess(
+  blankToUndefined,
+  z
+    .string()
+    .refine(
+      (s) => {
+        try {
+          return ['ws:', 'wss:'].includes(new URL(s).protocol);
+        } catch {
+          return false;
+        }
+      },
+      { error: 'expected an absolute ws(s) URL' },
+    )
+    .optional(),
+);
+
 const logLevel = z.preprocess(
   (v) => (typeof blankToUndefined(v) === 'string' ? (v as string).trim().toUpperCase() : undefined),
   z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).optional(),
@@ -120,6 +186,26 @@ export const envSchema = z.object({
   MEDIANEST_BUCKET: text,
   MEDIANEST_KMS_KEY_ID: text,
   MEDIANEST_WS_ENDPOINT: httpUrl,
+  MEDIANEST_WS_URL: wsUrl,
+  MEDIANEST_ALLOW_PRIVATE_URLS: flag,
+  MEDIANEST_PLEX_TV_URL: httpUrl,
+  MEDIANEST_PLEX_AUTH_URL: httpUrl,
+  MEDIANEST_PLEX_CLIENT_ID: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^[\w.-]{8,128}$/, { error: 'expected 8-128 letters, digits, ".", "_" or "-"' })
+      .optional(),
+  ),
+  MEDIANEST_GITHUB_CLIENT_ID: text,
+  MEDIANEST_GITHUB_CLIENT_SECRET: text,
+  MEDIANEST_GOOGLE_CLIENT_ID: text,
+  MEDIANEST_GOOGLE_CLIENT_SECRET: text,
+  MEDIANEST_DISCORD_CLIENT_ID: text,
+  MEDIANEST_DISCORD_CLIENT_SECRET: text,
+  MEDIANEST_SESSION_IDLE_DAYS: integer(1, 365),
+  MEDIANEST_SESSION_MAX_DAYS: integer(1, 3650),
+  MEDIANEST_TRUST_PROXY: flag,
 });
 
 const QUEUE_URL_PREFIX = 'MEDIANEST_QUEUE_URL_';
@@ -147,6 +233,75 @@ function urlsByQueue(env: Env, prefix: string, issues: ConfigIssue[]): Record<st
   return out;
 }
 
+const OIDC_VARIABLE = /^MEDIANEST_OIDC_([A-Z0-9_]+)_(ISSUER|CLIENT_ID|CLIENT_SECRET|NAME)$/;
+
+/** Every `MEDIANEST_OIDC_<ID>_*` group; a group missing its issuer, client id or secret is an error. */
+function oidcProviders(env: Env, issues: ConfigIssue[]): OidcProviderConfig[] {
+  const groups = new Map<
+    string,
+    Partial<Record<'ISSUER' | 'CLIENT_ID' | 'CLIENT_SECRET' | 'NAME', string>>
+  >();
+  for (const [name, value] of Object.entries(env)) {
+    const m = OIDC_VARIABLE.exec(name);
+    if (!m || value === undefined || value.trim() === '') continue;
+    const group = groups.get(m[1]!) ?? {};
+    group[m[2] as 'ISSUER'] = value.trim();
+    groups.set(m[1]!, group);
+  }
+  const out: OidcProviderConfig[] = [];
+  for (const [raw, g] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
+    const prefix = `MEDIANEST_OIDC_${raw}_`;
+    const id = raw.toLowerCase().replace(/_/g, '-');
+    let ok = true;
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(id) || ['plex', 'github', 'google', 'discord'].includes(id)) {
+      issues.push({ variable: `${prefix}ISSUER`, message: `"${id}" cannot be an OIDC provider id` });
+      ok = false;
+    }
+    for (const part of ['ISSUER', 'CLIENT_ID', 'CLIENT_SECRET'] as const) {
+      if (g[part] === undefined) {
+        issues.push({ variable: `${prefix}${part}`, message: 'expected a value, it is not set' });
+        ok = false;
+      }
+    }
+    if (g.ISSUER !== undefined && !httpUrl.safeParse(g.ISSUER).success) {
+      issues.push({
+        variable: `${prefix}ISSUER`,
+        message: `expected an absolute http(s) URL, ${got(g.ISSUER)}`,
+      });
+      ok = false;
+    }
+    if (!ok) continue;
+    out.push({
+      id,
+      name: g.NAME ?? raw.charAt(0) + raw.slice(1).toLowerCase().replace(/_/g, ' '),
+      issuer: (g.ISSUER as string).replace(/\/+$/, ''),
+      clientId: g.CLIENT_ID as string,
+      clientSecret: g.CLIENT_SECRET as string,
+    });
+  }
+  return out;
+}
+
+/** GitHub, Google, Discord: enabled when both the id and the secret are set, an error when only one is. */
+function oauthApp(
+  env: Env,
+  provider: 'GITHUB' | 'GOOGLE' | 'DISCORD',
+  issues: ConfigIssue[],
+): OAuthAppConfig | undefined {
+  const id = env[`MEDIANEST_${provider}_CLIENT_ID`]?.trim() || undefined;
+  const secret = env[`MEDIANEST_${provider}_CLIENT_SECRET`]?.trim() || undefined;
+  if (id === undefined && secret === undefined) return undefined;
+  if (id === undefined || secret === undefined) {
+    const missing = id === undefined ? 'CLIENT_ID' : 'CLIENT_SECRET';
+    issues.push({
+      variable: `MEDIANEST_${provider}_${missing}`,
+      message: `expected a value (the other half of the ${provider.toLowerCase()} app is set), it is not set`,
+    });
+    return undefined;
+  }
+  return { clientId: id, clientSecret: secret };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const parsed = envSchema.safeParse(env);
   const issues: ConfigIssue[] = [];
@@ -158,17 +313,38 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const queueUrls = urlsByQueue(env, QUEUE_URL_PREFIX, issues);
   const deadLetterUrls = urlsByQueue(env, DLQ_URL_PREFIX, issues);
+  const oidc = oidcProviders(env, issues);
+  const github = oauthApp(env, 'GITHUB', issues);
+  const google = oauthApp(env, 'GOOGLE', issues);
+  const discord = oauthApp(env, 'DISCORD', issues);
   if (issues.length > 0 || !parsed.success) throw new ConfigError(issues);
   const e = parsed.data;
   const port = e.PORT ?? 3000;
+  const publicUrl = (e.MEDIANEST_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const mode = e.MEDIANEST_MODE ?? 'selfhosted';
   return {
     port,
     host: e.HOST ?? '0.0.0.0',
     dataDir: resolve(e.MEDIANEST_DATA_DIR ?? './data'),
-    publicUrl: (e.MEDIANEST_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
-    mode: e.MEDIANEST_MODE ?? 'selfhosted',
+    publicUrl,
+    mode,
     logLevel: e.LOG_LEVEL ?? 'INFO',
     webDir: e.MEDIANEST_WEB_DIR ? resolve(e.MEDIANEST_WEB_DIR) : undefined,
+    // A self-hosted server usually sits next to the household's services on the LAN.
+    allowPrivateUrls: e.MEDIANEST_ALLOW_PRIVATE_URLS ?? mode === 'selfhosted',
+    wsUrl: e.MEDIANEST_WS_URL ?? `${publicUrl.replace(/^http/, 'ws')}/ws`,
+    identity: {
+      plexTvUrl: (e.MEDIANEST_PLEX_TV_URL ?? 'https://plex.tv').replace(/\/+$/, ''),
+      plexAuthUrl: e.MEDIANEST_PLEX_AUTH_URL ?? 'https://app.plex.tv/auth',
+      plexClientId: e.MEDIANEST_PLEX_CLIENT_ID,
+      oidc,
+      github,
+      google,
+      discord,
+      sessionIdleSeconds: (e.MEDIANEST_SESSION_IDLE_DAYS ?? 14) * 24 * 3600,
+      sessionAbsoluteSeconds: (e.MEDIANEST_SESSION_MAX_DAYS ?? 90) * 24 * 3600,
+      trustProxy: e.MEDIANEST_TRUST_PROXY ?? false,
+    },
     aws: {
       region: e.AWS_REGION,
       table: e.MEDIANEST_TABLE,
