@@ -512,6 +512,18 @@ describe('SSRF guard in SaaS mode', () => {
     expect(internal.hits).toBe(0);
   });
 
+  it('the system resolver is used by default: localhost is loopback', async () => {
+    const s = await serve(ok);
+    const h = createHttp({ mode: 'saas' });
+    clients.push(h);
+    const e = await failure(h.request({ url: `http://localhost:${s.port}/` }));
+    expect(e.code).toBe('http.blocked_address');
+    expect(e.message).toMatch(/^localhost resolves to (127\.0\.0\.1|::1), which is a loopback address/);
+    expect(s.hits).toBe(0);
+    // The same name is fine for a self-hosted install that allows its own network.
+    expect((await lan().request({ url: `http://localhost:${s.port}/` })).status).toBe(200);
+  });
+
   it('self-hosted mode with private ranges allowed still refuses the metadata service', async () => {
     const h = lan({ lookup: async () => ['169.254.169.254'] });
     expect((await failure(h.request({ url: 'http://169.254.169.254/' }))).code).toBe('http.blocked_address');
