@@ -91,6 +91,13 @@ export class Client {
     this.ip = options.ip ?? '198.51.100.1';
   }
 
+  /** The same browser (cookies, address) talking to another app instance. */
+  withApp(app: World['app']): Client {
+    const copy = new Client(app, { ip: this.ip });
+    for (const [k, v] of this.cookies) copy.cookies.set(k, v);
+    return copy;
+  }
+
   get cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
