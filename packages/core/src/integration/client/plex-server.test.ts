@@ -254,14 +254,14 @@ describe('faults', () => {
       token: 'owner-token',
       http: net,
       integrationKey: 'f1',
-      timeoutMs: 150,
+      timeoutMs: 400,
     });
-    sim.faults.add({ path: '/library/sections', latencyMs: 600 });
+    sim.faults.add({ path: '/library/sections', latencyMs: 3000 });
     const e = await failure(quick.sections());
     expect(e.code).toBe('http.timeout');
-    expect(e.message).toBe(`Timed out after 0.15 s waiting for 127.0.0.1`);
+    expect(e.message).toBe(`Timed out after 0.4 s waiting for 127.0.0.1`);
     sim.faults.clear();
-    sim.faults.add({ path: '/library/sections', latencyMs: 600, times: 1 });
+    sim.faults.add({ path: '/library/sections', latencyMs: 3000, times: 1 });
     expect(await quick.sections()).toHaveLength(2);
   });
 
@@ -294,10 +294,10 @@ describe('faults', () => {
     expect((await failure(c.sessions())).code).toBe('http.timeout');
     sim.faults.clear();
     sim.faults.add({ path: '/status/sessions', reset: true });
-    expect((await failure(c.sessions())).code).toBe('http.reset');
+    expect((await failure(plex.sessions())).code).toBe('http.reset');
     sim.faults.clear();
     sim.faults.add({ path: '/status/sessions', reset: true, times: 1 });
-    expect(await c.sessions()).toEqual([]);
+    expect(await plex.sessions()).toEqual([]);
   });
 
   it('malformed JSON is integration.malformed_response', async () => {

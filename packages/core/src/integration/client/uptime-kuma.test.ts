@@ -272,23 +272,24 @@ describe('Uptime Kuma client against the simulator (2.x)', () => {
   });
 
   it('faults: latency → timeout, 500 → retried, persistent 503 → server_error, hang, reset, malformed', async () => {
-    const quick = kuma({ timeoutMs: 150, integrationKey: 'f1' });
-    sim.faults.add({ path: '/api/status-page/heartbeat/home', latencyMs: 600 });
+    const quick = kuma({ timeoutMs: 400, integrationKey: 'f1' });
+    const steady = kuma({ integrationKey: 'f2' });
+    sim.faults.add({ path: '/api/status-page/heartbeat/home', latencyMs: 3000 });
     const t = await failure(quick.heartbeats());
     expect(t.code).toBe('http.timeout');
-    expect(t.message).toBe('Timed out after 0.15 s waiting for 127.0.0.1');
+    expect(t.message).toBe('Timed out after 0.4 s waiting for 127.0.0.1');
     sim.faults.clear();
 
     sim.resetHits();
     sim.faults.add({ path: '/metrics', status: 500, times: 2 });
-    expect((await quick.metrics()).monitors.length).toBe(3);
+    expect((await steady.metrics()).monitors.length).toBe(3);
     expect(sim.hits().byRoute['GET /metrics']).toBe(3);
     sim.faults.add({
       path: '/api/status-page/home',
       status: 503,
       body: '{"status":"fail","msg":"SQLITE_BUSY"}',
     });
-    const busy = await failure(quick.statusPage());
+    const busy = await failure(steady.statusPage());
     expect(busy.code).toBe('integration.server_error');
     expect(busy.message).toBe('Uptime Kuma failed to answer status page "home" (503): SQLITE_BUSY');
     sim.faults.clear();
@@ -297,11 +298,11 @@ describe('Uptime Kuma client against the simulator (2.x)', () => {
     expect((await failure(quick.monitors())).code).toBe('http.timeout');
     sim.faults.clear();
     sim.faults.add({ path: '/api/status-page/home', reset: true });
-    expect((await failure(quick.statusPage())).code).toBe('http.reset');
+    expect((await failure(steady.statusPage())).code).toBe('http.reset');
     sim.faults.clear();
     sim.clearCache();
     sim.faults.add({ path: '/api/status-page/heartbeat/home', malformed: true });
-    const bad = await failure(quick.heartbeats());
+    const bad = await failure(steady.heartbeats());
     expect(bad.code).toBe('integration.malformed_response');
   });
 
