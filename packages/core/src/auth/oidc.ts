@@ -4,7 +4,13 @@
  * flow with PKCE (S256), and the ID token is verified with jose: signature against the issuer's
  * JWKS, issuer, audience, expiry, and the nonce we sent.
  */
-import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
+import {
+  createRemoteJWKSet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  errors as joseErrors,
+  jwtVerify,
+} from 'jose';
 import { z } from 'zod';
 import type { Clock } from '../port/clock.ts';
 import { CodeChallengeMethod, OAuth2Client, tokenRequest } from './arctic.ts';
@@ -77,7 +83,7 @@ export interface VerifyIdTokenInput {
   issuer: string | string[];
   audience: string;
   nonce: string;
-  jwks: ReturnType<typeof createRemoteJWKSet>;
+  jwks: JWTVerifyGetKey;
   clock: Clock;
 }
 
