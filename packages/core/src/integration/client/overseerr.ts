@@ -275,6 +275,12 @@ export interface OverseerrClient {
   user(id: number): Promise<OverseerrUser | undefined>;
   /** The Overseerr user linked to a Plex account id (pages through the user list). */
   findUserByPlexId(plexId: number): Promise<OverseerrUser | undefined>;
+  /**
+   * Signs a Plex account in to Overseerr with its Plex token (`POST /auth/plex`), which creates
+   * the Overseerr user when the server allows new Plex logins: the way to give a member who has
+   * none an Overseerr account. The answer leaves out `plexId` and `email` (not an admin view).
+   */
+  plexSignIn(plexToken: string): Promise<OverseerrUser>;
   createRequest(input: CreateRequestInput, options?: AsUser): Promise<CreateRequestResult>;
   requests(query?: ListRequestsQuery & AsUser): Promise<OverseerrPage<OverseerrRequest>>;
   request(id: number, options?: AsUser): Promise<OverseerrRequest | undefined>;
@@ -462,6 +468,27 @@ export function createOverseerrClient(options: OverseerrClientOptions): Overseer
         if (page.results.length < take || skip + take >= page.pageInfo.results) return undefined;
       }
       return undefined;
+    },
+
+    async plexSignIn(plexToken) {
+      const res = await t.call({
+        method: 'POST',
+        path: '/auth/plex',
+        json: { authToken: plexToken },
+        // Never acts as the admin: the Plex token is the only credential on this call.
+        headers: { 'x-api-key': '' },
+        idempotent: false,
+      });
+      if (res.status === 403) {
+        throw new IntegrationError(
+          'overseerr',
+          'integration.forbidden',
+          `Overseerr refused the Plex sign-in: ${serverMessage(res) ?? 'Access denied.'}`,
+          { status: 403 },
+        );
+      }
+      if (!ok(res)) throw overseerrError(res, 'sign in with Plex');
+      return parseJson('overseerr', res, OverseerrUserSchema, 'the signed-in user');
     },
 
     async createRequest(input, o = {}) {

@@ -94,6 +94,8 @@ export function createTransport(
     url,
     call: (init) => {
       const h: Record<string, string> = { ...headers, ...init.headers };
+      // An empty value drops a default header (a call that must not carry the API key).
+      for (const [k, v] of Object.entries(h)) if (v === '') delete h[k];
       if (init.json !== undefined) h['content-type'] = 'application/json';
       return options.http.request({
         method: init.method ?? 'GET',
