@@ -496,10 +496,22 @@ describe('SSRF guard in SaaS mode', () => {
         lookups.push(name);
         if (name === 'plex.example.com') return ['127.0.0.1'];
         if (name === 'metadata.example.com') return ['169.254.169.254'];
+        // A rebinding name: vetted once, then it points at the metadata service.
+        if (name === 'plex.rebind.test') return lookups.length === 1 ? ['127.0.0.1'] : ['169.254.169.254'];
         return [];
       },
     });
     clients.push(h);
+    // `.test` never resolves through the system resolver, so an answer proves the socket was
+    // handed the address vet() checked, with no second lookup of its own.
+    const first = await h.request({ url: `http://plex.rebind.test:${s.port}/hello` });
+    expect(first.text()).toBe(`host=plex.rebind.test:${s.port}`);
+    expect(lookups).toEqual(['plex.rebind.test']);
+    const rebound = await failure(h.request({ url: `http://plex.rebind.test:${s.port}/hello` }));
+    expect(rebound.code).toBe('http.blocked_address');
+    expect(s.hits).toBe(1);
+    lookups.length = 0;
+
     const res = await h.request({ url: `http://plex.example.com:${s.port}/hello` });
     expect(res.text()).toBe(`host=plex.example.com:${s.port}`);
     expect(lookups).toEqual(['plex.example.com']);
