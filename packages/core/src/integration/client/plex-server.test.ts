@@ -1,6 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type RunningPlexServer, startPlexServer } from '@medianest/simulators/plex-server/index';
+import { shareToken } from '@medianest/simulators/scenario/index';
+import { startPlexWorld } from '@medianest/simulators/scenario/start';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHttp, type OutboundHttp } from '../../adapter/http/index.ts';
 import { AppError } from '../../error/index.ts';
@@ -391,5 +393,37 @@ describe('wrong product', () => {
       integrationKey: 'w',
     });
     expect((await failure(none.identity())).code).toBe('integration.wrong_product');
+  });
+});
+
+describe('the demo world (startPlexWorld)', () => {
+  it('the owner token and a friend share token both browse; only the owner sees sessions', async () => {
+    const world = await startPlexWorld();
+    try {
+      const sv = world.scenario.servers[0];
+      const pms = world.servers.get(sv?.machineIdentifier as string) as RunningPlexServer;
+      const owner = world.scenario.accounts.find((a) => a.id === sv?.ownerId);
+      const share = world.scenario.sharing.find((s) => s.serverId === sv?.machineIdentifier);
+      const asOwner = createPlexServerClient({
+        baseUrl: pms.url,
+        token: owner?.authToken as string,
+        http: net,
+        integrationKey: 'demo',
+      });
+      expect((await asOwner.identity()).machineIdentifier).toBe(sv?.machineIdentifier);
+      const sections = await asOwner.sections();
+      expect(sections.map((s) => s.title)).toEqual(sv?.sections.map((s) => s.title));
+      expect(await asOwner.sessions()).toEqual([]);
+      const asFriend = createPlexServerClient({
+        baseUrl: pms.url,
+        token: shareToken(share as Parameters<typeof shareToken>[0]),
+        http: net,
+        integrationKey: 'demo-friend',
+      });
+      expect((await asFriend.sections()).length).toBe(sections.length);
+      expect((await failure(asFriend.sessions())).code).toBe('integration.unauthorized');
+    } finally {
+      await world.close();
+    }
   });
 });
