@@ -217,3 +217,46 @@ export async function expectNoA11yViolations(page: Page, options: A11yOptions = 
   });
   throw new Error(`Accessibility violations (${bad.length}):\n${lines.join('\n')}`);
 }
+
+type PlexWorld = Awaited<ReturnType<typeof import('@medianest/simulators/scenario/start').startPlexWorld>>;
+
+export interface RunningPlexApp extends RunningApp {
+  /** The simulated plex.tv and Plex Media Servers the runtime is pointed at (default scenario). */
+  world: PlexWorld;
+}
+
+/**
+ * The runtime wired to a simulated Plex world: `startPlexWorld()` (olivia owns a server shared
+ * with frank and fiona; sam has no access), plex.tv and its auth page served by the simulator.
+ * Private URLs are allowed because every simulator listens on loopback.
+ */
+export async function startAppWithPlex(options: StartAppOptions = {}): Promise<RunningPlexApp> {
+  const { startPlexWorld } = await import('@medianest/simulators/scenario/start');
+  const world = await startPlexWorld();
+  let app: RunningApp;
+  try {
+    app = await startApp({
+      ...options,
+      env: {
+        MEDIANEST_PLEX_TV_URL: world.plexTv.url,
+        MEDIANEST_PLEX_AUTH_URL: `${world.plexTv.url}/auth`,
+        MEDIANEST_ALLOW_PRIVATE_URLS: 'true',
+        ...options.env,
+      },
+    });
+  } catch (err) {
+    await world.close();
+    throw err;
+  }
+  return {
+    ...app,
+    world,
+    async close() {
+      try {
+        await app.close();
+      } finally {
+        await world.close();
+      }
+    },
+  };
+}

@@ -43,12 +43,10 @@ export function createConfirm() {
               {request()?.body}
             </AlertDialog.Description>
             <div class="mt-6 flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
-              <AlertDialog.CloseButton
-                disabled={busy()}
-                class="inline-flex items-center justify-center rounded-lg border border-line bg-surface px-4 py-2 text-sm font-semibold text-fg hover:bg-raised disabled:opacity-60"
-              >
+              {/* Not Kobalte's CloseButton: it is labelled "Dismiss", which does not match the visible "Cancel". */}
+              <Button variant="secondary" disabled={busy()} onClick={() => setRequest(null)}>
                 Cancel
-              </AlertDialog.CloseButton>
+              </Button>
               <Button
                 disabled={busy()}
                 class={request()?.danger ? '!bg-bad !text-canvas' : ''}

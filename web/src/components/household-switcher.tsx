@@ -20,13 +20,9 @@ export function HouseholdSwitcher() {
         <DropdownMenu.Trigger
           class="inline-flex max-w-[12rem] items-center gap-2 rounded-lg border border-line bg-surface px-3 py-1.5 text-sm font-medium text-fg hover:bg-raised sm:max-w-[16rem]"
           data-testid="household-switcher"
-          aria-label={
-            currentHousehold()
-              ? `Household: ${currentHousehold()!.name}. Switch household`
-              : 'Choose a household'
-          }
         >
           <House size={16} class="shrink-0 text-accent" aria-hidden="true" />
+          <span class="sr-only">Switch household, current: </span>
           <span class="truncate">{currentHousehold()?.name ?? 'No household'}</span>
           <ChevronsUpDown size={14} class="shrink-0 text-muted" aria-hidden="true" />
         </DropdownMenu.Trigger>

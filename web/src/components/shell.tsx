@@ -1,14 +1,23 @@
 import { A, useLocation } from '@solidjs/router';
-import { createEffect, For, on, onCleanup, onMount, type ParentProps, Show } from 'solid-js';
+import { createEffect, createMemo, For, on, onCleanup, onMount, type ParentProps, Show } from 'solid-js';
+import { getRealtimeTicket } from '../lib/identity.ts';
 import { currentHousehold, ensureMe, meState } from '../lib/session.ts';
 import { ToastRegion } from '../lib/toast.tsx';
-import { realtime } from '../lib/ws.ts';
+import { defaultUrl, realtime } from '../lib/ws.ts';
 import { type NavItem, primaryNavItems, resolveNav } from '../nav.ts';
 import { AccountMenu } from './account-menu.tsx';
 import { Brand } from './brand.tsx';
 import { ConnectionBanner, ConnectionPill } from './connection-status.tsx';
 import { HouseholdSwitcher } from './household-switcher.tsx';
 import { ThemeSwitch } from './theme-switch.tsx';
+
+async function ticketedUrl(hid: string): Promise<string> {
+  const t = await getRealtimeTicket(hid);
+  const url = new URL(t.url, location.href);
+  url.protocol = url.protocol === 'https:' || url.protocol === 'wss:' ? 'wss:' : 'ws:';
+  url.searchParams.set('ticket', t.ticket);
+  return url.toString();
+}
 
 /** The navigation entries for whoever is signed in and their current household. */
 const visibleNav = (): NavItem[] =>
@@ -114,6 +123,18 @@ export function Shell(props: ParentProps) {
     realtime.start();
     void ensureMe();
   });
+
+  // A memo, so settling who is signed in without changing the household does not reconnect.
+  const realtimeHousehold = createMemo(() =>
+    meState().state === 'signed_in' ? (currentHousehold()?.id ?? null) : null,
+  );
+  // Signed in with a household, the socket is opened with a fresh single-use ticket for it (asked
+  // for before every attempt, since a ticket works once); signed out it goes back to the plain URL.
+  createEffect(
+    on(realtimeHousehold, (hid) => realtime.setUrl(hid ? () => ticketedUrl(hid) : defaultUrl), {
+      defer: true,
+    }),
+  );
   onCleanup(() => realtime.stop());
 
   // After a client-side navigation, move focus to the new page so keyboard and screen reader users
@@ -144,7 +165,12 @@ export function Shell(props: ParentProps) {
       <SideNav />
       <div class="flex min-h-dvh flex-col md:pl-64">
         <header class="sticky top-0 z-30 flex h-16 items-center gap-3 border-b border-line bg-canvas/85 px-4 backdrop-blur md:px-8">
-          <A href="/" class="md:hidden" aria-label="MediaNest home">
+          {/* On phones a signed-in header needs the room for the household switcher. */}
+          <A
+            href="/"
+            classList={{ 'md:hidden': true, hidden: meState().state === 'signed_in' }}
+            aria-label="MediaNest home"
+          >
             <Brand />
           </A>
           <p class="hidden text-sm font-medium text-muted md:block" data-testid="page-label">

@@ -52,7 +52,9 @@ export const linkPlexEndpoints: PinEndpoints = {
   poll: '/v1/me/identities/plex/poll',
 };
 
-export const startPin = (endpoints: PinEndpoints) => api.post(endpoints.start, {}, { schema: PinStart });
+/** `forwardUrl`: where plex.tv's auth page sends the popup after approval (our page that closes it). */
+export const startPin = (endpoints: PinEndpoints, forwardUrl?: string) =>
+  api.post(endpoints.start, forwardUrl ? { forwardUrl } : {}, { schema: PinStart });
 export const pollPin = (endpoints: PinEndpoints, state: string | undefined, signal?: AbortSignal) =>
   api.post(endpoints.poll, state === undefined ? {} : { state }, { schema: PinPoll, signal });
 
@@ -114,6 +116,8 @@ export const PlexServer = z.object({
   name: z.string(),
   owned: z.optional(z.boolean()),
   connections: z.optional(z.array(z.object({ uri: z.string(), local: z.optional(z.boolean()) }))),
+  /** Already in some household (which one is only said for my own, in `claimedBy`). */
+  taken: z.optional(z.boolean()),
   claimedBy: z.nullish(z.string()),
 });
 export type PlexServer = z.infer<typeof PlexServer>;
@@ -134,10 +138,38 @@ export const Household = z.object({
 });
 export type Household = z.infer<typeof Household>;
 
-export const getJoinable = (signal?: AbortSignal) =>
-  api
-    .get('/v1/households/joinable', { schema: z.object({ households: z.array(Household) }), signal })
-    .then((r) => r.households);
+export interface JoinableHousehold {
+  id: string;
+  name: string;
+  serverName: string | undefined;
+  /** `pending` / `suspended` when I am already known there (an imported friend, a suspended member). */
+  status: string | undefined;
+}
+
+const JoinableEntry = z.object({
+  household: z.object({ id: z.string(), name: z.string() }),
+  server: z.nullish(z.object({ machineIdentifier: z.string(), name: z.optional(z.string()) })),
+  status: z.nullish(z.string()),
+});
+
+/** One entry per household and server I can reach; a household with two shared servers is listed once. */
+export async function getJoinable(signal?: AbortSignal): Promise<JoinableHousehold[]> {
+  const r = await api.get('/v1/households/joinable', {
+    schema: z.object({ households: z.array(JoinableEntry) }),
+    signal,
+  });
+  const byId = new Map<string, JoinableHousehold>();
+  for (const e of r.households) {
+    const serverName = e.server?.name ?? e.server?.machineIdentifier;
+    const known = byId.get(e.household.id);
+    if (known) {
+      if (serverName) known.serverName = known.serverName ? `${known.serverName}, ${serverName}` : serverName;
+      continue;
+    }
+    byId.set(e.household.id, { ...e.household, serverName, status: e.status ?? undefined });
+  }
+  return [...byId.values()];
+}
 
 /** The create answer is the household itself or `{ household }`: both are accepted. */
 const Created = z.union([z.object({ household: Household }), Household]);
@@ -189,7 +221,7 @@ export const Member = z.object({
   email: text,
   avatarUrl: text,
   plexUsername: text,
-  user: z.optional(
+  user: z.nullish(
     z.object({ name: z.optional(z.string()), email: text, avatarUrl: text, plexUsername: text }),
   ),
 });

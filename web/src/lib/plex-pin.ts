@@ -23,6 +23,15 @@ export type PinFlowState =
   | { step: 'done' };
 
 const DEFAULT_POLL_MS = 2_000;
+
+/**
+ * The page plex.tv forwards the popup to after approval. The app is served with
+ * `Cross-Origin-Opener-Policy: same-origin`, so once the popup is on plex.tv this page loses its
+ * handle on it and cannot close it; back on our origin the popup closes itself and tells us over
+ * this channel to poll at once instead of waiting for the next tick.
+ */
+export const PLEX_DONE_PATH = '/sign-in/done';
+export const PLEX_DONE_CHANNEL = 'medianest-plex-auth';
 /** Transient failures (network blips) tolerated in a row before the flow gives up. */
 const MAX_TRANSIENT_FAILURES = 5;
 
@@ -67,7 +76,7 @@ export function createPinFlow(endpoints: PinEndpoints, onApproved: () => void | 
   async function begin(mine: number) {
     let started: Awaited<ReturnType<typeof startPin>>;
     try {
-      started = await startPin(endpoints);
+      started = await startPin(endpoints, `${location.origin}${PLEX_DONE_PATH}`);
     } catch (err) {
       if (mine === run) fail(err);
       return;
@@ -91,9 +100,12 @@ export function createPinFlow(endpoints: PinEndpoints, onApproved: () => void | 
     });
     const interval = Math.max(500, started.pollIntervalMs ?? DEFAULT_POLL_MS);
     let failures = 0;
+    let polling = false;
 
     const tick = async () => {
-      if (mine !== run) return;
+      if (mine !== run || polling) return;
+      polling = true;
+      clearTimeout(timer);
       controller = new AbortController();
       try {
         const answer = await pollPin(endpoints, started.state, controller.signal);
@@ -123,15 +135,24 @@ export function createPinFlow(endpoints: PinEndpoints, onApproved: () => void | 
           fail(err);
           return;
         }
+      } finally {
+        polling = false;
       }
-      timer = setTimeout(() => void tick(), interval);
+      if (mine === run) timer = setTimeout(() => void tick(), interval);
     };
     timer = setTimeout(() => void tick(), interval);
+    pollNow = () => void tick();
   }
+
+  let pollNow = () => {};
+  const channel =
+    typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(PLEX_DONE_CHANNEL);
+  if (channel) channel.onmessage = () => pollNow();
 
   onCleanup(() => {
     stop();
     closePopup();
+    channel?.close();
   });
 
   return {

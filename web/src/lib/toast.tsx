@@ -24,6 +24,7 @@ export function showToast(input: ToastInput): number {
   const tone = input.tone ?? 'info';
   return toaster.show((props) => (
     <Toast
+      as="div"
       toastId={props.toastId}
       duration={input.duration ?? (tone === 'error' ? 10_000 : 5_000)}
       class="mn-toast flex items-start gap-3 rounded-xl border border-line bg-raised p-4 text-fg shadow-2xl shadow-black/30"
@@ -69,7 +70,8 @@ export function ToastRegion() {
   return (
     <Portal>
       <Toast.Region aria-label="Notifications" limit={4} swipeDirection="right">
-        <Toast.List class="mn-toast-list" />
+        {/* Not a list: Kobalte gives each toast role="status", which an <li> inside an <ol> may not have (axe: list). */}
+        <Toast.List as="div" class="mn-toast-list" />
       </Toast.Region>
     </Portal>
   );

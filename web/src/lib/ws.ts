@@ -55,7 +55,7 @@ export interface WsClient {
   onOpen(handler: () => void): () => void;
 }
 
-function defaultUrl(): string {
+export function defaultUrl(): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   return `${scheme}//${location.host}/ws`;
 }

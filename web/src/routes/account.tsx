@@ -338,7 +338,7 @@ function Sessions() {
                           <Show when={busy() === s.id}>
                             <LoaderCircle size={16} class="animate-spin" aria-hidden="true" />
                           </Show>
-                          Sign out
+                          Revoke
                         </Button>
                       </Show>
                     </li>

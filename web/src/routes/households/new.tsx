@@ -11,7 +11,7 @@ import {
   createHousehold,
   getJoinable,
   getPlexServers,
-  type Household,
+  type JoinableHousehold,
   joinHousehold,
   type PlexServer,
 } from '../../lib/identity.ts';
@@ -40,6 +40,13 @@ function loader<T>(fetcher: () => Promise<T>) {
     return l.state === 'error' ? l.error : undefined;
   };
   return { load, run, data, error };
+}
+
+/** plex.tv lists a connection per route (local, remote, relay), often with the same URI twice. */
+function connectionSummary(s: PlexServer): string {
+  const seen = new Map<string, boolean>();
+  for (const c of s.connections ?? []) seen.set(c.uri, (seen.get(c.uri) ?? false) || !!c.local);
+  return [...seen].map(([uri, local]) => `${uri}${local ? ' (local)' : ''}`).join(' · ');
 }
 
 function ListSkeleton(props: { label: string }) {
@@ -72,9 +79,9 @@ export default function NewHousehold() {
 
   const myHouseholdIds = () => new Set((me()?.households ?? []).map((h) => h.id));
   const myHouseholdName = (id: string) => me()?.households.find((h) => h.id === id)?.name;
-  const claimable = (s: PlexServer) => !s.claimedBy && s.owned !== false;
+  const claimable = (s: PlexServer) => !s.claimedBy && !s.taken && s.owned !== false;
 
-  const join = async (h: Household) => {
+  const join = async (h: JoinableHousehold) => {
     setJoining(h.id);
     try {
       await joinHousehold(h.id);
@@ -145,7 +152,7 @@ export default function NewHousehold() {
           <EmptyState icon={<UserPlus size={36} />} title="No household to join with your Plex access">
             <p data-testid="join-empty">
               None of the Plex servers shared with you belongs to a MediaNest household. Ask the owner for an
-              invite link, or create your own household below.
+              invite link, or create your own household if you own a server.
             </p>
           </EmptyState>
         </Match>
@@ -157,22 +164,28 @@ export default function NewHousehold() {
                   <House size={20} class="shrink-0 text-accent" aria-hidden="true" />
                   <span class="min-w-0 flex-1">
                     <span class="block font-semibold text-fg">{h.name}</span>
-                    <Show when={(h.servers ?? []).length > 0}>
-                      <span class="block text-sm text-muted">
-                        {(h.servers ?? []).map((s) => s.name ?? s.machineIdentifier).join(', ')}
-                      </span>
+                    <Show when={h.serverName}>
+                      <span class="block text-sm text-muted">on {h.serverName}</span>
+                    </Show>
+                    <Show when={h.status === 'pending'}>
+                      <span class="block text-sm text-warn">An admin added you; joining confirms it.</span>
                     </Show>
                   </span>
-                  <Button
-                    onClick={() => void join(h)}
-                    disabled={joining() !== null}
-                    aria-label={`Join ${h.name}`}
+                  <Show
+                    when={h.status !== 'suspended'}
+                    fallback={<span class="text-sm font-medium text-bad">Suspended by an admin</span>}
                   >
-                    <Show when={joining() === h.id} fallback={<UserPlus size={16} aria-hidden="true" />}>
-                      <LoaderCircle size={16} class="animate-spin" aria-hidden="true" />
-                    </Show>
-                    Join
-                  </Button>
+                    <Button
+                      onClick={() => void join(h)}
+                      disabled={joining() !== null}
+                      aria-label={`Join ${h.name}`}
+                    >
+                      <Show when={joining() === h.id} fallback={<UserPlus size={16} aria-hidden="true" />}>
+                        <LoaderCircle size={16} class="animate-spin" aria-hidden="true" />
+                      </Show>
+                      Join
+                    </Button>
+                  </Show>
                 </li>
               )}
             </For>
@@ -253,13 +266,13 @@ export default function NewHousehold() {
                     {(s) => {
                       const id = `server-${s.machineIdentifier}`;
                       const why = () =>
-                        s.claimedBy
-                          ? myHouseholdIds().has(s.claimedBy)
-                            ? `Already part of your household ${myHouseholdName(s.claimedBy) ?? ''}`.trim()
-                            : 'Already used by another household'
-                          : s.owned === false
-                            ? 'Shared with you: only its owner can add it'
-                            : undefined;
+                        s.claimedBy && myHouseholdIds().has(s.claimedBy)
+                          ? `Already part of your household ${myHouseholdName(s.claimedBy) ?? ''}`.trim()
+                          : s.claimedBy || s.taken
+                            ? 'Already used by another household'
+                            : s.owned === false
+                              ? 'Shared with you: only its owner can add it'
+                              : undefined;
                       return (
                         <li>
                           <label
@@ -292,9 +305,7 @@ export default function NewHousehold() {
                                       when={(s.connections ?? []).length > 0}
                                       fallback={<>No connection published yet</>}
                                     >
-                                      {(s.connections ?? [])
-                                        .map((c) => `${c.uri}${c.local ? ' (local)' : ''}`)
-                                        .join(' · ')}
+                                      {connectionSummary(s)}
                                     </Show>
                                   }
                                 >

@@ -4,13 +4,13 @@ import KeyRound from 'lucide-solid/icons/key-round';
 import LoaderCircle from 'lucide-solid/icons/loader-circle';
 import TimerOff from 'lucide-solid/icons/timer-off';
 import { createSignal, For, Match, onMount, Show, Switch } from 'solid-js';
-import { Brand } from '../components/brand.tsx';
-import { Button, ErrorState, Skeleton } from '../components/states.tsx';
-import { describeError } from '../lib/api.ts';
-import { getProviders, oidcStartUrl, type Provider, signInEndpoints } from '../lib/identity.ts';
-import { createPinFlow } from '../lib/plex-pin.ts';
-import { ensureMe, homeFor, refreshMe, safeReturnTo } from '../lib/session.ts';
-import { usePageTitle } from '../lib/title.ts';
+import { Brand } from '../../components/brand.tsx';
+import { Button, ErrorState, Skeleton } from '../../components/states.tsx';
+import { describeError } from '../../lib/api.ts';
+import { getProviders, oidcStartUrl, type Provider, signInEndpoints } from '../../lib/identity.ts';
+import { createPinFlow } from '../../lib/plex-pin.ts';
+import { ensureMe, homeFor, refreshMe, safeReturnTo } from '../../lib/session.ts';
+import { usePageTitle } from '../../lib/title.ts';
 
 /** Plex's own chevron mark, so the button reads as "Plex" at a glance. */
 function PlexMark() {

@@ -1,0 +1,273 @@
+/**
+ * The whole Plex sign-in and household story in headless Chromium against the real runtime and the
+ * simulated plex.tv: olivia (owns a server) signs in and creates a household, frank (the server is
+ * shared with him) joins in one click, sam (no access) is refused and then joins with an invite
+ * olivia creates in the UI. Each person has their own browser context (own cookies).
+ */
+import type { BrowserContextOptions, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  closeBrowser,
+  expectNoA11yViolations,
+  type RunningPlexApp,
+  startAppWithPlex,
+  withPage,
+} from './harness.ts';
+
+type StorageState = Exclude<BrowserContextOptions['storageState'], string | undefined>;
+
+let app: RunningPlexApp;
+/** Filled in as the story goes; each test needs the ones before it. */
+const story: { hid?: string; householdName: string; olivia?: StorageState } = {
+  householdName: 'The Owner Family',
+};
+
+beforeAll(async () => {
+  app = await startAppWithPlex();
+});
+
+afterAll(async () => {
+  await closeBrowser();
+  await app?.close();
+});
+
+/**
+ * Signs in from the sign-in page as a scenario account (the simulator's radio label, e.g.
+ * "Olivia Owner (olivia)"): the code is shown, the Plex auth page opens in a popup, the account is
+ * picked and approved there, and the app moves on by itself.
+ */
+async function signInWithPlex(page: Page, account: string): Promise<void> {
+  const popupOpened = page.context().waitForEvent('page');
+  await page.getByRole('button', { name: 'Sign in with Plex' }).click();
+  const popup = await popupOpened;
+  const code = (await page.getByTestId('plex-code').textContent())?.trim() ?? '';
+  expect(code).toMatch(/^[A-Za-z0-9]{4,}$/);
+
+  await popup.waitForURL(/\/auth/);
+  // The auth page is for this very code: it came from our server's PIN.
+  expect(decodeURIComponent(popup.url())).toContain(`code=${code}`);
+  await popup.getByText(/wants to access your Plex account/).waitFor();
+  await popup.getByLabel(account).check();
+  await popup.getByRole('button', { name: 'Approve' }).click();
+
+  // The app notices the approval by polling, closes the popup and leaves the sign-in page.
+  await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
+  await expect.poll(() => popup.isClosed()).toBe(true);
+  const cookies = await page.context().cookies(app.url);
+  const session = cookies.find((c) => c.name === 'mn_session');
+  expect(session?.httpOnly).toBe(true);
+  expect(session?.sameSite).toBe('Lax');
+}
+
+/** The story so far, or a clear failure when an earlier step did not get there. */
+function sofar(): { hid: string; olivia: StorageState } {
+  if (!story.hid || !story.olivia) throw new Error('an earlier step of the story failed (see above)');
+  return { hid: story.hid, olivia: story.olivia };
+}
+
+const hidFrom = (page: Page) => new URL(page.url()).pathname.split('/')[2] ?? '';
+
+describe('identity: Plex sign-in, households, joining and invites', () => {
+  it('olivia is sent to sign in, signs in with Plex and creates a household with her server', () =>
+    withPage('identity-olivia-creates', async (page) => {
+      // arrange: an app page while signed out
+      await page.goto(`${app.url}/households/new`);
+      await page.waitForURL(/\/sign-in\?returnTo=%2Fhouseholds%2Fnew$/);
+      await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
+      await expectNoA11yViolations(page);
+
+      // act: sign in, then create the household in the wizard she was returned to
+      await signInWithPlex(page, 'Olivia Owner (olivia)');
+      await page.waitForURL(/\/households\/new$/);
+      const server = page.getByRole('checkbox', { name: "Olivia's Plex" });
+      await server.waitFor();
+      await expectNoA11yViolations(page);
+      await page.getByLabel('Name').fill(story.householdName);
+      await server.check();
+      await page.getByRole('button', { name: 'Create household' }).click();
+
+      // assert
+      await page.waitForURL(/\/households\/[^/]+$/);
+      expect(await page.getByTestId('household-name').textContent()).toBe(story.householdName);
+      expect(await page.getByTestId('my-role').textContent()).toBe('Owner');
+      expect(await page.getByTestId('household-switcher').textContent()).toContain(story.householdName);
+      await page.getByRole('link', { name: 'Members' }).first().waitFor();
+      await expectNoA11yViolations(page);
+      story.hid = hidFrom(page);
+      story.olivia = await page.context().storageState();
+
+      // the server is now claimed: the wizard shows it disabled, with the reason
+      await page.goto(`${app.url}/households/new`);
+      const claimed = page.getByRole('checkbox', { name: "Olivia's Plex" });
+      await claimed.waitFor();
+      expect(await claimed.isDisabled()).toBe(true);
+      await page.getByText(`Already part of your household ${story.householdName}`).waitFor();
+    }));
+
+  it('frank, who has access to the server, joins in one click', () => {
+    sofar();
+    return withPage('identity-frank-joins', async (page) => {
+      // arrange
+      await page.goto(`${app.url}/sign-in`);
+
+      // act: no household yet, so sign-in leads to the wizard, which offers the joinable one
+      await signInWithPlex(page, 'Frank Friend (frank)');
+      await page.waitForURL(/\/households\/new$/);
+      const join = page.getByRole('button', { name: `Join ${story.householdName}` });
+      await join.waitFor();
+      await expectNoA11yViolations(page);
+      await join.click();
+
+      // assert
+      await page.waitForURL(`${app.url}/households/${story.hid}`);
+      expect(await page.getByTestId('household-name').textContent()).toBe(story.householdName);
+      expect(await page.getByTestId('my-role').textContent()).toBe('Member');
+      // members see no admin entries, and the settings say so instead of failing
+      expect(await page.getByRole('link', { name: 'Invites' }).count()).toBe(0);
+      await page.goto(`${app.url}/households/${story.hid}/settings/members`);
+      await page.getByTestId('no-permission').waitFor();
+    });
+  });
+
+  it('sam, without access, is refused joining and then joins with an invite link olivia creates', async () => {
+    const { olivia } = sofar();
+    await withPage('identity-sam', async (sam) => {
+      // arrange: sam signs in; nothing is joinable for him and he owns no server
+      await sam.goto(`${app.url}/sign-in`);
+      await signInWithPlex(sam, 'Sam Stranger (sam)');
+      await sam.waitForURL(/\/households\/new$/);
+      await sam.getByTestId('join-empty').waitFor();
+      await sam.getByTestId('no-servers').waitFor();
+
+      // act / assert: asking to join anyway is refused by the server
+      const refused = await sam.evaluate(async (hid) => {
+        const res = await fetch(`/api/v1/households/${hid}/join`, { method: 'POST' });
+        return { status: res.status, body: await res.text() };
+      }, story.hid!);
+      expect(refused.status).toBe(403);
+      expect(refused.body).not.toContain(story.householdName);
+
+      // act: olivia creates an invite in the settings
+      const link = await withPage(
+        'identity-olivia-invites',
+        async (olivia) => {
+          await olivia.goto(`${app.url}/households/${story.hid}/settings/invites`);
+          await olivia.getByText('No invite links yet').waitFor();
+          await expectNoA11yViolations(olivia);
+          await olivia.getByLabel('Uses').fill('2');
+          await olivia.getByRole('button', { name: 'Create link' }).click();
+          const input = olivia.getByTestId('invite-link');
+          await input.waitFor();
+          await olivia.locator('[data-testid="invite"][data-state="active"]').waitFor();
+          expect(await olivia.getByTestId('invite').textContent()).toContain('used 0 of 2');
+          return input.inputValue();
+        },
+        { context: { storageState: olivia } },
+      );
+      expect(link).toMatch(/\/invite\/[^/]+$/);
+
+      // act: sam opens the link and joins
+      await sam.goto(link);
+      await sam.getByTestId('invite-preview').waitFor();
+      expect(await sam.getByRole('heading', { level: 1 }).textContent()).toBe(story.householdName);
+      await expectNoA11yViolations(sam);
+      await sam.getByRole('button', { name: `Join ${story.householdName}` }).click();
+
+      // assert
+      await sam.waitForURL(`${app.url}/households/${story.hid}`);
+      expect(await sam.getByTestId('my-role').textContent()).toBe('Member');
+    });
+
+    // assert: olivia sees all three members, the used invite and the audit trail
+    await withPage(
+      'identity-olivia-members',
+      async (olivia) => {
+        await olivia.goto(`${app.url}/households/${story.hid}/settings/members`);
+        await olivia.getByTestId('member-list').waitFor();
+        const names = await olivia.getByTestId('member-name').allTextContents();
+        expect(names).toHaveLength(3);
+        expect(names.join(' ')).toMatch(/Olivia/);
+        expect(names.join(' ')).toMatch(/Frank/);
+        expect(names.join(' ')).toMatch(/Sam/);
+        await expectNoA11yViolations(olivia);
+
+        await olivia.getByRole('link', { name: 'Invites' }).first().click();
+        await olivia.getByTestId('invite-list').waitFor();
+        expect(await olivia.getByTestId('invite').textContent()).toContain('used 1 of 2');
+
+        await olivia.getByRole('link', { name: 'Audit log' }).first().click();
+        await olivia.getByTestId('audit-list').waitFor();
+        expect(await olivia.getByTestId('audit-entry').count()).toBeGreaterThan(0);
+        await expectNoA11yViolations(olivia);
+      },
+      { context: { storageState: olivia } },
+    );
+  });
+
+  it('olivia manages a member: permission, suspension, and a confirmed removal', () =>
+    withPage(
+      'identity-olivia-manages',
+      async (page) => {
+        // arrange
+        await page.goto(`${app.url}/households/${story.hid}/settings/members`);
+        const frank = page.getByTestId('member').filter({ hasText: 'Frank' });
+        await frank.waitFor();
+
+        // act / assert: grant a permission beyond the member defaults
+        await frank.locator('summary').click();
+        const fourK = frank.getByRole('checkbox', { name: /Request 4K/ });
+        expect(await fourK.isChecked()).toBe(false);
+        await fourK.check();
+        await page.getByText('Request 4K granted to').waitFor();
+        await page.reload();
+        await frank.locator('summary').click();
+        expect(await frank.getByRole('checkbox', { name: /Request 4K/ }).isChecked()).toBe(true);
+
+        // suspend, then remove after confirming
+        await frank.getByRole('button', { name: 'Suspend' }).click();
+        await expect.poll(() => frank.getByTestId('member-status').textContent()).toBe('suspended');
+        await frank.getByRole('button', { name: 'Remove' }).click();
+        const dialog = page.getByTestId('confirm-dialog');
+        await dialog.waitFor();
+        await expectNoA11yViolations(page);
+        await dialog.getByRole('button', { name: 'Remove' }).click();
+        await dialog.waitFor({ state: 'detached' });
+        await expect.poll(() => page.getByTestId('member-name').allTextContents()).toHaveLength(2);
+      },
+      { context: { storageState: sofar().olivia } },
+    ));
+
+  it('olivia sees her sessions and linked Plex identity on the account page, on a phone', () =>
+    withPage(
+      'identity-account-phone',
+      async (page) => {
+        await page.goto(`${app.url}/account`);
+        await page.getByTestId('account-name').waitFor();
+        expect(await page.getByTestId('identities').textContent()).toContain('Plex');
+        // her only identity cannot be unlinked
+        expect(await page.getByRole('button', { name: /^Unlink Plex/ }).isDisabled()).toBe(true);
+        await page.locator('[data-testid="session"][data-current="true"]').waitFor();
+        expect(
+          await page
+            .getByTestId('bottom-nav')
+            .getByRole('link', { name: 'Account' })
+            .getAttribute('aria-current'),
+        ).toBe('page');
+        await expectNoA11yViolations(page);
+
+        // sign out: the app pages send her back to sign in
+        await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+        await page.waitForURL(/\/sign-in$/);
+        await page.goto(`${app.url}/account`);
+        await page.waitForURL(/\/sign-in\?returnTo=%2Faccount$/);
+      },
+      {
+        context: {
+          storageState: sofar().olivia,
+          viewport: { width: 390, height: 844 },
+          isMobile: true,
+          hasTouch: true,
+        },
+      },
+    ));
+});
