@@ -57,6 +57,8 @@ export interface Http {
 
 export type HttpErrorCode =
   | 'http.invalid_url'
+  /** A header name or value Node refuses to send (control characters in a token, say). */
+  | 'http.invalid_request'
   | 'http.dns_failure'
   | 'http.connection_refused'
   | 'http.unreachable'
@@ -72,6 +74,7 @@ export type HttpErrorCode =
 
 const KIND: Record<HttpErrorCode, ErrorKind> = {
   'http.invalid_url': 'invalid',
+  'http.invalid_request': 'invalid',
   'http.dns_failure': 'unavailable',
   'http.connection_refused': 'unavailable',
   'http.unreachable': 'unavailable',

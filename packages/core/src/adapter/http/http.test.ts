@@ -157,6 +157,15 @@ describe('requests and responses', () => {
     expect((await failure(h.request({ url: 'http://user:pw@127.0.0.1/' }))).code).toBe('http.invalid_url');
   });
 
+  it('a header Node will not send is http.invalid_request, not retried', async () => {
+    const s = await serve(ok);
+    const e = await failure(lan().request({ url: s.url, headers: { 'x-plex-token': 'abc\r\nX-Evil: 1' } }));
+    expect(e.code).toBe('http.invalid_request');
+    expect(e.kind).toBe('invalid');
+    expect(e.message).not.toContain('abc');
+    expect(s.hits).toBe(0);
+  });
+
   it('refuses SaaS mode with private targets allowed', () => {
     expect(() => createHttp({ mode: 'saas', allowPrivate: true })).toThrow(/self-hosted/);
   });

@@ -247,18 +247,27 @@ export function createHttp(options: CreateHttpOptions): OutboundHttp {
     const agent = idempotent ? agents[url.protocol as 'http:' | 'https:'] : false;
     return new Promise<RawResponse>((resolve, reject) => {
       const fail = (e: unknown) => reject(e);
-      const req = lib.request({
-        protocol: url.protocol,
-        hostname: host,
-        port,
-        path: `${url.pathname}${url.search}`,
-        method: hop.method,
-        headers: hop.body ? { ...hop.headers, 'content-length': String(hop.body.byteLength) } : hop.headers,
-        lookup: pinned,
-        agent,
-        signal,
-        ...(url.protocol === 'https:' && !parseAddress(host) ? { servername: host } : {}),
-      });
+      let req: http.ClientRequest;
+      try {
+        req = lib.request({
+          protocol: url.protocol,
+          hostname: host,
+          port,
+          path: `${url.pathname}${url.search}`,
+          method: hop.method,
+          headers: hop.body ? { ...hop.headers, 'content-length': String(hop.body.byteLength) } : hop.headers,
+          lookup: pinned,
+          agent,
+          signal,
+          ...(url.protocol === 'https:' && !parseAddress(host) ? { servername: host } : {}),
+        });
+      } catch (cause) {
+        // Node validates headers before any I/O; a bad one is the caller's mistake, not an outage.
+        reject(
+          new HttpError('http.invalid_request', `The request to ${host} has an invalid header`, { cause }),
+        );
+        return;
+      }
       req.on('error', (e) => fail(signal.aborted ? aborted(host) : mapSocketError(e, host, port)));
       req.on('response', (res) => {
         readBody(res, maxBytes, host)
