@@ -1,27 +1,33 @@
 /** HTTP API (payload v2) → the Hono app. The same app the local runtime serves. */
 import { createApp } from '@medianest/api';
-import { CORRELATION_HEADER } from '@medianest/core/observability/logger';
+import { CORRELATION_HEADER, correlationId } from '@medianest/core/observability/logger';
+import type { System } from '@medianest/core/system/index';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { Hono } from 'hono';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
-import { awsSystem, type SystemSource } from './runtime.ts';
+import { awsSystem, invoke, type SystemSource, withCorrelatedQueue } from './runtime.ts';
 
 type LambdaHandler = ReturnType<typeof handle>;
+// biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its env and routes
+type AnyApp = Hono<any, any, any>;
 
-export function createHttpHandler(getSystem: SystemSource) {
+export function createHttpHandler(getSystem: SystemSource, makeApp: (system: System) => AnyApp = createApp) {
   let app: LambdaHandler | undefined;
   return async (event: APIGatewayProxyEventV2, context: Context) => {
-    app ??= handle(createApp(await getSystem()));
-    // API Gateway's request id becomes the correlation id unless the caller brought its own, so a
-    // log line can be matched with the API Gateway access log.
-    const headers = { ...event.headers };
-    headers[CORRELATION_HEADER] ??= event.requestContext.requestId;
+    app ??= handle(makeApp(withCorrelatedQueue(await getSystem())));
+    // API Gateway's request id becomes the correlation id unless the caller brought a sane one of
+    // its own, so a log line can be matched with the API Gateway access log. The app is handed
+    // the id it would have chosen itself, so the app, the queue and the worker all agree on it.
+    const id = correlationId(event.headers?.[CORRELATION_HEADER] ?? event.requestContext.requestId);
+    const headers = { ...event.headers, [CORRELATION_HEADER]: id };
     // hono's v2 type insists on requestContext.authorizer, which API Gateway omits for routes
     // without an authorizer (all of ours: the app authenticates itself).
     const v2 = { ...event, headers, body: event.body ?? null } as unknown as Extract<
       LambdaEvent,
       { rawPath: string }
     >;
-    return app(v2, context);
+    const handler = app;
+    return invoke('http', { correlationId: id }, () => handler(v2, context));
   };
 }
 

@@ -7,7 +7,21 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { fromSqsRecord } from '@medianest/core/adapter/queue/sqs';
 import { handleJob } from '@medianest/core/jobs/index';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { awsSystem, invocationLogger, type SystemSource, withLogger } from './runtime.ts';
+import {
+  awsSystem,
+  inScope,
+  invocationLogger,
+  invoke,
+  type SystemSource,
+  withCorrelatedQueue,
+  withLogger,
+} from './runtime.ts';
+
+/** The household a job is about, when its data names one (for trace annotations only). */
+function householdOf(body: unknown): string | undefined {
+  const data = (body as { data?: { householdId?: unknown } } | null)?.data;
+  return typeof data?.householdId === 'string' ? data.householdId : undefined;
+}
 
 /**
  * The logical queue name (`jobs`) of a physical SQS queue name (`MediaNest-prod-QueuesJobs…`):
@@ -20,31 +34,36 @@ export function logicalQueueName(queueUrls: Record<string, string>): (physical: 
 
 export function createWorkerHandler(getSystem: SystemSource) {
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
-    const system = await getSystem();
+    const system = withCorrelatedQueue(await getSystem());
     const queueName = logicalQueueName(system.config.aws.queueUrls);
     const recordHandler = async (record: SQSRecord): Promise<void> => {
       const message = fromSqsRecord(record, queueName);
       const correlationId = message.attributes.correlationId ?? record.messageId;
       const logger = invocationLogger(system, correlationId, context, { message_id: record.messageId });
-      try {
-        await handleJob(withLogger(system, logger), message);
-      } catch (error) {
-        logger.error('Job failed', {
-          error,
-          receiveCount: message.receiveCount,
-          type: (message.body as { type?: unknown } | null)?.type,
-        });
-        throw error;
-      }
+      // Each record in its own scope: a job it enqueues carries this record's correlation id.
+      await inScope({ correlationId, householdId: householdOf(message.body) }, async () => {
+        try {
+          await handleJob(withLogger(system, logger), message);
+        } catch (error) {
+          logger.error('Job failed', {
+            error,
+            receiveCount: message.receiveCount,
+            type: (message.body as { type?: unknown } | null)?.type,
+          });
+          throw error;
+        }
+      });
     };
     // One processor per invocation: it holds the batch's results.
     const processor = new BatchProcessor(EventType.SQS);
-    return processPartialResponse(event, recordHandler, processor, {
-      ...(context ? { context } : {}),
-      // Every record failing is still a partial response (all ids), not an invocation error:
-      // the outcome is the same, and the function's error metric stays about crashes.
-      throwOnFullBatchFailure: false,
-    });
+    return invoke('worker', { correlationId: context?.awsRequestId ?? 'worker' }, () =>
+      processPartialResponse(event, recordHandler, processor, {
+        ...(context ? { context } : {}),
+        // Every record failing is still a partial response (all ids), not an invocation error:
+        // the outcome is the same, and the function's error metric stays about crashes.
+        throwOnFullBatchFailure: false,
+      }),
+    );
   };
 }
 

@@ -3,10 +3,12 @@
  * authenticated HTTP API moments before. A valid ticket (single use, 60 s) registers the
  * connection under its user and household; anything else refuses the upgrade with 401.
  */
+
+import { annotateTrace } from '@medianest/core/observability/tracer';
 import { consumeTicket } from '@medianest/core/realtime/index';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { awsSystem, invocationLogger, type SystemSource } from './runtime.ts';
+import { awsSystem, invocationLogger, invoke, type SystemSource } from './runtime.ts';
 import { connectionRegistry, type WsResult, wsRequestContext } from './ws.ts';
 
 const connectEvent = z.object({
@@ -19,17 +21,20 @@ export function createConnectHandler(getSystem: SystemSource) {
     const system = await getSystem();
     const { requestContext, queryStringParameters } = connectEvent.parse(event);
     const { connectionId, requestId } = requestContext;
-    const logger = invocationLogger(system, requestId, context, { connection_id: connectionId });
-    const ticket = queryStringParameters?.ticket;
-    const scope = ticket ? await consumeTicket(system, ticket) : undefined;
-    if (!scope) {
-      // Same answer for missing, unknown, reused and expired tickets: nothing to probe.
-      logger.info('WebSocket connect refused', { reason: ticket ? 'invalid_ticket' : 'no_ticket' });
-      return { statusCode: 401, body: 'Unauthorized' };
-    }
-    await connectionRegistry(system).registerConnection(connectionId, scope);
-    logger.info('WebSocket connected', { userId: scope.userId, householdId: scope.householdId });
-    return { statusCode: 200 };
+    return invoke('ws-connect', { correlationId: requestId }, async (): Promise<WsResult> => {
+      const logger = invocationLogger(system, requestId, context, { connection_id: connectionId });
+      const ticket = queryStringParameters?.ticket;
+      const scope = ticket ? await consumeTicket(system, ticket) : undefined;
+      if (!scope) {
+        // Same answer for missing, unknown, reused and expired tickets: nothing to probe.
+        logger.info('WebSocket connect refused', { reason: ticket ? 'invalid_ticket' : 'no_ticket' });
+        return { statusCode: 401, body: 'Unauthorized' };
+      }
+      annotateTrace({ householdId: scope.householdId });
+      await connectionRegistry(system).registerConnection(connectionId, scope);
+      logger.info('WebSocket connected', { userId: scope.userId, householdId: scope.householdId });
+      return { statusCode: 200 };
+    });
   };
 }
 

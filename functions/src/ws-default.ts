@@ -8,9 +8,10 @@ import {
   GoneException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
+import { captureAwsClient } from '@medianest/core/observability/tracer';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { awsSystem, invocationLogger, type SystemSource } from './runtime.ts';
+import { awsSystem, invocationLogger, invoke, type SystemSource } from './runtime.ts';
 import { connectionRegistry, type WsResult, wsRequestContext } from './ws.ts';
 
 const messageEvent = z.object({
@@ -30,7 +31,7 @@ const clients = new Map<string, ApiGatewayManagementApiClient>();
 function managementClient(endpoint: string): ApiGatewayManagementApiClient {
   let client = clients.get(endpoint);
   if (!client) {
-    client = new ApiGatewayManagementApiClient({ endpoint });
+    client = captureAwsClient(new ApiGatewayManagementApiClient({ endpoint }));
     clients.set(endpoint, client);
   }
   return client;
@@ -52,26 +53,28 @@ export function createDefaultHandler(getSystem: SystemSource) {
     const system = await getSystem();
     const { requestContext, body } = messageEvent.parse(event);
     const { connectionId, requestId, domainName, stage } = requestContext;
-    const logger = invocationLogger(system, requestId, context, { connection_id: connectionId });
-    const message = parseMessage(body);
-    if (!message) {
-      logger.debug('Ignored WebSocket message the protocol does not define', { bytes: body?.length ?? 0 });
+    return invoke('ws-default', { correlationId: requestId }, async (): Promise<WsResult> => {
+      const logger = invocationLogger(system, requestId, context, { connection_id: connectionId });
+      const message = parseMessage(body);
+      if (!message) {
+        logger.debug('Ignored WebSocket message the protocol does not define', { bytes: body?.length ?? 0 });
+        return { statusCode: 200 };
+      }
+      // The configured endpoint when there is one (it stays right behind a custom domain), else the
+      // API this event came through.
+      const endpoint = system.config.aws.wsEndpoint ?? `https://${domainName}/${stage}`;
+      try {
+        await managementClient(endpoint).send(
+          new PostToConnectionCommand({ ConnectionId: connectionId, Data: JSON.stringify({ type: 'pong' }) }),
+        );
+      } catch (error) {
+        if (!(error instanceof GoneException)) throw error;
+        // The client left between its ping and our pong.
+        await connectionRegistry(system).removeConnection(connectionId);
+        logger.info('WebSocket gone before pong; connection removed');
+      }
       return { statusCode: 200 };
-    }
-    // The configured endpoint when there is one (it stays right behind a custom domain), else the
-    // API this event came through.
-    const endpoint = system.config.aws.wsEndpoint ?? `https://${domainName}/${stage}`;
-    try {
-      await managementClient(endpoint).send(
-        new PostToConnectionCommand({ ConnectionId: connectionId, Data: JSON.stringify({ type: 'pong' }) }),
-      );
-    } catch (error) {
-      if (!(error instanceof GoneException)) throw error;
-      // The client left between its ping and our pong.
-      await connectionRegistry(system).removeConnection(connectionId);
-      logger.info('WebSocket gone before pong; connection removed');
-    }
-    return { statusCode: 200 };
+    });
   };
 }
 
