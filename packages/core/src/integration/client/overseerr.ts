@@ -392,7 +392,8 @@ export function createOverseerrClient(options: OverseerrClientOptions): Overseer
       method: 'POST',
       path: `/request/${id}/${verb}`,
       headers: userHeader(o),
-      idempotent: true,
+      // Approving twice makes Overseerr send to Radarr/Sonarr and notify again: no blind retries.
+      idempotent: false,
     });
     if (!ok(res)) throw overseerrError(res, `${verb} request ${id}`, o);
     return parseJson('overseerr', res, OverseerrRequestSchema, `the ${verb}d request`);
