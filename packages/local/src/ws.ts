@@ -1,10 +1,16 @@
 /**
- * The realtime socket at /ws. Until the identity work adds ticket authentication, a client may
- * only keep the connection alive: `{"type":"ping"}` is answered with `{"type":"pong"}`, and any
- * other first message closes the socket as unauthenticated.
+ * The realtime socket at /ws. A browser cannot send the session cookie's authority through a
+ * WebSocket handshake reliably (and not at all to the AWS WebSocket domain), so it first asks
+ * `POST /api/v1/households/:hid/realtime/ticket` for a single-use ticket and opens
+ * `/ws?ticket=…`. The ticket is redeemed once, at the upgrade, and the socket joins the local
+ * realtime hub with the ticket's scope (that user, in that household). A socket without a valid
+ * ticket is closed with 4401 as soon as it opens. `{"type":"ping"}` is answered with `{"type":"pong"}`.
  */
+import { randomUUID } from 'node:crypto';
 import { upgradeWebSocket } from '@hono/node-server';
+import type { LocalRealtime } from '@medianest/core/adapter/realtime/index';
 import type { Logger } from '@medianest/core/observability/logger';
+import { consumeTicket, type TicketDeps, type TicketScope } from '@medianest/core/realtime/index';
 import type { WSContext } from 'hono/ws';
 
 /** Close code for "authenticate first" (4000–4999 are application codes). */
@@ -25,25 +31,69 @@ export interface SocketHub {
   sockets: Set<WSContext>;
 }
 
-export function socketRoute(logger: Logger, hub: SocketHub) {
-  return upgradeWebSocket(() => ({
-    onOpen(_event, ws) {
-      hub.sockets.add(ws);
-    },
-    onMessage(event, ws) {
-      if (isPing(event.data)) {
-        ws.send(JSON.stringify({ type: 'pong' }));
-        return;
+/** What the route needs from the local system: the table for tickets and the in-process hub. */
+export interface SocketAuth extends TicketDeps {
+  realtime: Pick<LocalRealtime, 'connect' | 'disconnect'>;
+}
+
+/**
+ * `auth` is the local system. Until the runtime passes it (start-local.ts), no ticket can be
+ * checked: such a socket is never registered, may only ping, and is closed with 4401 on anything
+ * else (the behaviour before tickets existed, kept so an unwired runtime does not change).
+ */
+export function socketRoute(logger: Logger, hub: SocketHub, auth?: SocketAuth) {
+  return upgradeWebSocket(async (c) => {
+    const ticket = c.req.query('ticket');
+    // Redeem only on a real upgrade: a plain GET must not burn a ticket.
+    const upgrading = c.req.header('upgrade')?.toLowerCase() === 'websocket';
+    let scope: TicketScope | undefined;
+    if (upgrading && auth && ticket) {
+      try {
+        scope = await consumeTicket(auth, ticket);
+      } catch (error) {
+        logger.warn('WebSocket ticket could not be checked', { error });
       }
-      logger.debug('WebSocket message before authentication; closing');
-      ws.close(WS_UNAUTHENTICATED, 'unauthenticated');
-    },
-    onClose(_event, ws) {
-      hub.sockets.delete(ws);
-    },
-    onError(event, ws) {
-      hub.sockets.delete(ws);
-      logger.warn('WebSocket error', { error: (event as Event & { error?: unknown }).error ?? event.type });
-    },
-  }));
+    }
+    const id = randomUUID();
+    return {
+      onOpen(_event, ws) {
+        hub.sockets.add(ws);
+        if (!auth) return;
+        if (!scope) {
+          ws.close(WS_UNAUTHENTICATED, 'unauthenticated');
+          return;
+        }
+        auth.realtime.connect(
+          {
+            id,
+            send: (data) => ws.send(data),
+            close: (code, reason) => ws.close(code, reason),
+          },
+          scope,
+        );
+      },
+      onMessage(event, ws) {
+        if (isPing(event.data)) {
+          ws.send(JSON.stringify({ type: 'pong' }));
+          return;
+        }
+        if (!scope) {
+          logger.debug('WebSocket message before authentication; closing');
+          ws.close(WS_UNAUTHENTICATED, 'unauthenticated');
+          return;
+        }
+        // The socket is for pushes; clients have nothing else to say yet.
+        logger.debug('Ignoring a WebSocket message', { id });
+      },
+      onClose(_event, ws) {
+        hub.sockets.delete(ws);
+        auth?.realtime.disconnect(id);
+      },
+      onError(event, ws) {
+        hub.sockets.delete(ws);
+        auth?.realtime.disconnect(id);
+        logger.warn('WebSocket error', { error: (event as Event & { error?: unknown }).error ?? event.type });
+      },
+    };
+  });
 }
