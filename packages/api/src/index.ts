@@ -1,4 +1,11 @@
-export { ACCESS_EXTENSION, type RouteAccess } from './access.ts';
+export {
+  ACCESS_EXTENSION,
+  guard,
+  type Need,
+  type RouteAccess,
+  requireHousehold,
+  requireUser,
+} from './access.ts';
 export { type AppOptions, createApp, MAX_BODY_BYTES } from './app.ts';
 export type { AppEnv } from './env.ts';
 export { ErrorBody, errorResponse, fieldIssues, validationError } from './errors.ts';

@@ -172,4 +172,35 @@ describe('OIDC sign-in', () => {
       message: 'Test IdP did not sign you in (access_denied: End-User aborted)',
     });
   });
+
+  it('rate-limits callbacks per client address and sign-ins per account', async () => {
+    await world.close();
+    world = await startWorld({
+      env: {
+        MEDIANEST_OIDC_IDP_ISSUER: idp.issuer,
+        MEDIANEST_OIDC_IDP_CLIENT_ID: 'medianest',
+        MEDIANEST_OIDC_IDP_CLIENT_SECRET: 'medianest-secret',
+      },
+      app: {
+        signInLimits: {
+          callbackPerIp: { limit: 2, windowSeconds: 600 },
+          perAccount: { limit: 1, windowSeconds: 3600 },
+        },
+      },
+    });
+    world.clock.set(Date.now());
+    // Per account: the second sign-in of frank within the hour is refused, from another address.
+    const first = new Client(world.app, { ip: '198.51.100.7' });
+    expect((await first.request('GET', local(await throughIdp(first, 'frank')))).status).toBe(302);
+    const second = new Client(world.app, { ip: '198.51.100.8' });
+    const limited = await second.request('GET', local(await throughIdp(second, 'frank')));
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(second.cookies.has('mn_session')).toBe(false);
+    // Per address: the third callback from 198.51.100.8 is refused before anything is checked.
+    const third = await second.request('GET', '/api/v1/auth/oidc/idp/callback?code=x&state=y');
+    expect(third.status).toBe(400);
+    const fourth = await second.request('GET', '/api/v1/auth/oidc/idp/callback?code=x&state=y');
+    expect(fourth.status).toBe(429);
+  });
 });
