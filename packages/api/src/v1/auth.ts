@@ -277,10 +277,16 @@ export function authRoutes(system: System, limits: SignInLimits) {
       });
       const deps = depsOf(system);
       const current = c.var.auth;
-      if (pending.linkUserId !== null && current?.userId !== pending.linkUserId) {
-        throw new AppError('unauthorized', 'auth.link_session_changed', 'Sign in again to link this account');
-      }
-      if (current) {
+      // Linking is decided when the flow starts: a browser that signed in meanwhile (another tab)
+      // must not silently attach this identity to whoever that is.
+      if (pending.linkUserId !== null) {
+        if (current?.userId !== pending.linkUserId) {
+          throw new AppError(
+            'unauthorized',
+            'auth.link_session_changed',
+            'Sign in again to link this account',
+          );
+        }
         await limitAccount(deps, current.userId, limits.perAccount);
         await withActor({ type: 'user', userId: current.userId, sessionId: current.sessionId }, () =>
           User.linkIdentity(deps, {
@@ -304,6 +310,8 @@ export function authRoutes(system: System, limits: SignInLimits) {
         userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
         ip: clientIp(c, system.config.identity.trustProxy),
       });
+      // Signing in over an existing session replaces it rather than leaving it behind.
+      if (current) await Session.revokeToken(deps, current.token);
       setSessionCookie(c, created.token, created.session.expiresAt);
       return c.redirect(pending.returnTo, 302);
     },

@@ -93,6 +93,30 @@ describe('OIDC sign-in', () => {
     expect((await olivia.request('DELETE', '/api/v1/me/identities/oidc:idp/olivia')).status).toBe(204);
   });
 
+  it('links only when the flow started signed in', async () => {
+    // Started anonymous, signed in with Plex in another tab meanwhile: the callback signs in as
+    // the OIDC user (replacing the Plex session), it does not attach the identity to Olivia.
+    const browser = new Client(world.app);
+    const callback = await throughIdp(browser, 'grace');
+    await signInWithPlex(world, OWNER_ID, browser);
+    const plexToken = browser.cookies.get('mn_session');
+    expect((await browser.request('GET', local(callback))).status).toBe(302);
+    const me = await browser.request('GET', '/api/v1/me');
+    expect(me.body.identities).toEqual([
+      { provider: 'oidc:idp', subject: 'grace', label: 'grace@idp.example.test' },
+    ]);
+    const old = new Client(world.app);
+    old.cookies.set('mn_session', plexToken as string);
+    expect((await old.request('GET', '/api/v1/me')).status).toBe(401);
+    // Started signed in, signed out before the callback: nothing is linked.
+    const olivia = await signInWithPlex(world, OWNER_ID);
+    const linkCallback = await throughIdp(olivia, 'heidi');
+    await olivia.request('POST', '/api/v1/auth/sign-out');
+    const res = await olivia.request('GET', local(linkCallback));
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('auth.link_session_changed');
+  });
+
   it('refuses a replayed state', async () => {
     const browser = new Client(world.app);
     const callback = await throughIdp(browser, 'bob');
