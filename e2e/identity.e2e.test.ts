@@ -237,6 +237,78 @@ describe('identity: Plex sign-in, households, joining and invites', () => {
       { context: { storageState: sofar().olivia } },
     ));
 
+  it('sign-in: a blocked popup becomes a link, and an expired code offers a new one', () =>
+    withPage('identity-sign-in-expired', async (page) => {
+      // arrange: the browser blocks popups; plex.tv has forgotten the PIN by the first poll
+      await page.addInitScript(() => {
+        (globalThis as unknown as { open: () => null }).open = () => null;
+      });
+      await page.route('**/api/v1/auth/plex/poll', (route) =>
+        route.fulfill({
+          status: 410,
+          contentType: 'application/json',
+          body: JSON.stringify({ error: { code: 'auth.pin_expired', message: 'The PIN expired', requestId: 'r1' } }),
+        }),
+      );
+      await page.goto(`${app.url}/sign-in`);
+
+      // act
+      await page.getByRole('button', { name: 'Sign in with Plex' }).click();
+
+      // assert: the auth page is offered as a link while waiting, then the expiry is explained
+      const link = page.getByTestId('plex-auth-link');
+      await link.waitFor();
+      expect(await link.getAttribute('href')).toMatch(/\/auth#\?.*code=/);
+      await page.getByTestId('plex-expired').waitFor();
+      expect(await page.getByTestId('plex-expired').textContent()).toContain('expired');
+      await expectNoA11yViolations(page);
+      await page.getByRole('button', { name: 'Get a new code' }).click();
+      await page.getByTestId('plex-code').waitFor();
+    }));
+
+  it('fiona: not-a-member, a failing server list with retry, and an unknown invite, in the light theme', () =>
+    withPage(
+      'identity-states',
+      async (page) => {
+        // arrange: fiona has server access but is no member; plex.tv fails the first server list
+        const { hid } = sofar();
+        let failServers = true;
+        await page.route('**/api/v1/plex/servers', async (route) => {
+          if (!failServers) return route.continue();
+          failServers = false;
+          await route.fulfill({
+            status: 503,
+            contentType: 'application/json',
+            body: JSON.stringify({
+              error: { code: 'plex.unavailable', message: 'plex.tv is not answering', requestId: 'r2' },
+            }),
+          });
+        });
+        await page.goto(`${app.url}/sign-in`);
+        await signInWithPlex(page, 'Fiona Friend (fiona)');
+        await page.waitForURL(/\/households\/new$/);
+
+        // assert: the error in words, with a retry that recovers to the empty state
+        const error = page.getByTestId('error-state');
+        await error.waitFor();
+        expect(await error.textContent()).toContain('plex.tv is not answering');
+        await page.getByRole('button', { name: `Join ${story.householdName}` }).waitFor();
+        await expectNoA11yViolations(page);
+        await error.getByRole('button', { name: 'Try again' }).click();
+        await page.getByTestId('no-servers').waitFor();
+
+        // another household's page is "not found" for a non-member, not an error
+        await page.goto(`${app.url}/households/${hid}`);
+        await page.getByRole('heading', { name: 'Household not found' }).waitFor();
+        await expectNoA11yViolations(page);
+
+        // an unknown invite code
+        await page.goto(`${app.url}/invite/no-such-code`);
+        await page.getByRole('heading', { name: 'Invitation not found' }).waitFor();
+      },
+      { context: { colorScheme: 'light' } },
+    ));
+
   it('olivia sees her sessions and linked Plex identity on the account page, on a phone', () =>
     withPage(
       'identity-account-phone',

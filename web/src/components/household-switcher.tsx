@@ -18,7 +18,7 @@ export function HouseholdSwitcher() {
     <Show when={me()}>
       <DropdownMenu>
         <DropdownMenu.Trigger
-          class="inline-flex max-w-[12rem] items-center gap-2 rounded-lg border border-line bg-surface px-3 py-1.5 text-sm font-medium text-fg hover:bg-raised sm:max-w-[16rem]"
+          class="inline-flex max-w-[16rem] min-w-0 shrink items-center gap-2 rounded-lg border border-line bg-surface px-3 py-1.5 text-sm font-medium text-fg hover:bg-raised"
           data-testid="household-switcher"
         >
           <House size={16} class="shrink-0 text-accent" aria-hidden="true" />

@@ -177,7 +177,7 @@ export function Shell(props: ParentProps) {
             {currentLabel()}
           </p>
           <HouseholdSwitcher />
-          <div class="ml-auto flex items-center gap-2">
+          <div class="ml-auto flex shrink-0 items-center gap-2">
             <ConnectionPill />
             <ThemeSwitch class="md:hidden" />
             <AccountMenu />

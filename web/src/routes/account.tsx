@@ -356,13 +356,15 @@ function Sessions() {
 
 export default function Account() {
   usePageTitle(() => 'My account');
+  // plex.tv avatars can be unreachable (offline, blocked): fall back to the initial.
+  const [avatarBroken, setAvatarBroken] = createSignal(false);
   return (
     <RequireSignIn>
       {(me) => (
         <div class="mx-auto max-w-3xl space-y-10">
           <div class="flex items-center gap-4">
             <Show
-              when={me().user.avatarUrl}
+              when={me().user.avatarUrl && !avatarBroken()}
               fallback={
                 <span
                   class="flex size-14 items-center justify-center rounded-full bg-accent-soft text-xl font-bold text-accent"
@@ -372,7 +374,12 @@ export default function Account() {
                 </span>
               }
             >
-              <img src={me().user.avatarUrl!} alt="" class="size-14 rounded-full object-cover" />
+              <img
+                src={me().user.avatarUrl!}
+                alt=""
+                class="size-14 rounded-full object-cover"
+                onError={() => setAvatarBroken(true)}
+              />
             </Show>
             <div class="min-w-0">
               <h1 class="text-2xl font-bold tracking-tight text-fg sm:text-3xl" data-testid="account-name">

@@ -39,9 +39,9 @@ export default function InviteLanding() {
       const [preview] = await Promise.all([getInvitePreview(params.code), ensureMe()]);
       setLoad({ state: 'ready', preview });
     } catch (err) {
-      setLoad(
-        err instanceof ApiError && err.status === 404 ? { state: 'missing' } : { state: 'error', error: err },
-      );
+      // A code that is not even well-formed (400) is as unknown as one that does not exist (404).
+      const unknown = err instanceof ApiError && (err.status === 404 || err.status === 400);
+      setLoad(unknown ? { state: 'missing' } : { state: 'error', error: err });
     }
   };
   onMount(() => void fetchPreview());
@@ -54,8 +54,12 @@ export default function InviteLanding() {
     const l = load();
     return l.state === 'error' ? l : undefined;
   };
-  const alreadyMember = (p: InvitePreview) =>
-    p.householdId !== undefined && (me()?.households ?? []).some((h) => h.id === p.householdId);
+  // The public preview does not say which household it is (only its name), so the id is matched
+  // when the server gives one and the name otherwise.
+  const myMembership = (p: InvitePreview) =>
+    (me()?.households ?? []).find((h) =>
+      p.householdId !== undefined ? h.id === p.householdId : h.name === p.householdName,
+    );
 
   const join = async (p: InvitePreview) => {
     setJoining(true);
@@ -69,6 +73,14 @@ export default function InviteLanding() {
         hid ? `/households/${encodeURIComponent(hid)}` : s.state === 'signed_in' ? homeFor(s.me) : '/',
       );
     } catch (err) {
+      if (err instanceof ApiError && err.code === 'membership.exists') {
+        await refreshMe();
+        const known = myMembership(p);
+        if (known) {
+          navigate(`/households/${encodeURIComponent(known.id)}`);
+          return;
+        }
+      }
       setJoinError(describeError(err));
     } finally {
       setJoining(false);
@@ -133,14 +145,18 @@ export default function InviteLanding() {
                   </A>
                   <p class="text-xs text-muted">You come back here after signing in.</p>
                 </Match>
-                <Match when={alreadyMember(p())}>
-                  <p class="text-sm text-fg">You are already a member.</p>
-                  <A
-                    href={`/households/${encodeURIComponent(p().householdId!)}`}
-                    class="inline-flex items-center rounded-lg bg-accent px-5 py-2.5 text-sm font-semibold text-accent-fg hover:brightness-110"
-                  >
-                    Open {p().householdName}
-                  </A>
+                <Match when={myMembership(p())}>
+                  {(h) => (
+                    <>
+                      <p class="text-sm text-fg">You are already a member.</p>
+                      <A
+                        href={`/households/${encodeURIComponent(h().id)}`}
+                        class="inline-flex items-center rounded-lg bg-accent px-5 py-2.5 text-sm font-semibold text-accent-fg hover:brightness-110"
+                      >
+                        Open {p().householdName}
+                      </A>
+                    </>
+                  )}
                 </Match>
                 <Match when={true}>
                   <Button class="px-5 py-2.5" onClick={() => void join(p())} disabled={joining()}>

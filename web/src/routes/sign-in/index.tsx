@@ -105,7 +105,12 @@ export default function SignIn() {
               <div class="flex flex-col items-center gap-4 text-center" data-testid="plex-waiting">
                 <p class="text-sm text-muted">Your code</p>
                 <p
-                  class="font-mono text-4xl font-bold tracking-[0.3em] text-fg sm:text-5xl"
+                  // Strong PINs (what we ask for) are long and only for matching by eye; short ones are typed.
+                  classList={{
+                    'font-mono font-bold text-fg break-all': true,
+                    'text-4xl tracking-[0.3em] sm:text-5xl': w().code.length <= 8,
+                    'text-xl tracking-wider sm:text-2xl': w().code.length > 8,
+                  }}
                   data-testid="plex-code"
                 >
                   {w().code}
