@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { parseCustomDomain } from './domain.ts';
 import { repoRoot } from './paths.ts';
 import { MediaNestStack } from './stack.ts';
 import { parseStage } from './stage.ts';
@@ -17,5 +18,6 @@ new MediaNestStack(app, `MediaNest-${stage}`, {
   // `npm run build:web` first; without a build the stack deploys the API only.
   webDir: existsSync(join(webDir, 'index.html')) ? webDir : undefined,
   alarmEmail: typeof alarmEmail === 'string' && alarmEmail !== '' ? alarmEmail : undefined,
+  domain: parseCustomDomain(app.node.tryGetContext('domainName'), app.node.tryGetContext('certificateArn')),
 });
 app.synth();

@@ -6,7 +6,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Key } from 'aws-cdk-lib/aws-kms';
-import { Architecture, type IFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -97,11 +97,24 @@ export class LambdaFunctions extends Construct {
       MEDIANEST_KMS_KEY_ID: key.keyArn,
       MEDIANEST_WS_ENDPOINT: props.wsEndpoint,
       POWERTOOLS_SERVICE_NAME: 'medianest',
+      POWERTOOLS_METRICS_NAMESPACE: 'MediaNest',
       POWERTOOLS_LOG_LEVEL: config.logLevel,
       LOG_LEVEL: config.logLevel,
       NODE_OPTIONS: '--enable-source-maps',
     };
 
+    // Only the HTTP function signs people in: only it reads the identity settings from SSM.
+    const environmentOf = (name: FunctionName): Record<string, string> =>
+      name === 'http' ? { ...environment, MEDIANEST_SECRETS_PATH: config.secretsPath } : environment;
+
+    // No reserved and no provisioned concurrency anywhere, on purpose:
+    // - provisioned concurrency bills every hour whether anyone uses MediaNest or not, which is
+    //   the opposite of scale-to-zero; a cold start of these bundles is well under a second;
+    // - reserved concurrency would carve capacity out of the account's unreserved pool (new
+    //   accounts have 10, and AWS refuses any reservation that leaves fewer than 10), and the
+    //   limits that matter are already elsewhere: the worker's event source caps itself
+    //   (maxConcurrency 5), the APIs are throttled at the stage, and two overlapping ticks are
+    //   harmless (the per-slot claim in the table).
     const make = (name: FunctionName): NodejsFunction => {
       const logicalId = name
         .split('-')
@@ -121,8 +134,10 @@ export class LambdaFunctions extends Construct {
         runtime: Runtime.NODEJS_24_X,
         architecture: Architecture.ARM_64,
         ...SIZING[name],
-        environment,
+        environment: environmentOf(name),
         logGroup,
+        // X-Ray: the Powertools Tracer adds per-invocation subsegments and annotations.
+        tracing: Tracing.ACTIVE,
         bundling: {
           forceDockerBundling: false,
           logLevel: LogLevel.WARNING,
@@ -169,7 +184,26 @@ export class LambdaFunctions extends Construct {
     }
 
     for (const fn of [byName.http, byName.worker]) bucket.grantReadWrite(fn);
-    for (const fn of [byName.http, byName.worker, byName.tick]) key.grantEncryptDecrypt(fn);
+    // The Keyring port: envelope encryption is GenerateDataKey to seal and Decrypt to open. Only
+    // the API (saves integration secrets) and the worker (uses them for checks and downloads)
+    // handle household secrets; the tick and the WebSocket functions never do.
+    for (const fn of [byName.http, byName.worker]) key.grant(fn, 'kms:GenerateDataKey', 'kms:Decrypt');
+
+    // The identity settings under the stage's path, and nothing else in Parameter Store. The
+    // SecureStrings use the account's aws/ssm key, whose key policy already lets SSM decrypt for
+    // any principal of the account that may read the parameter: no KMS grant is needed.
+    byName.http.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ssm:GetParametersByPath'],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'ssm',
+            resource: 'parameter',
+            resourceName: config.secretsPath.slice(1),
+          }),
+        ],
+      }),
+    );
 
     // Everything that pushes to browsers. $connect/$disconnect only write the table.
     const manageConnections = new PolicyStatement({

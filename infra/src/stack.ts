@@ -3,6 +3,7 @@ import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Alarms } from './alarms.ts';
 import { BlobBucket } from './bucket.ts';
+import type { CustomDomain } from './domain.ts';
 import { LambdaFunctions } from './functions.ts';
 import { HttpApiRoutes } from './http-api.ts';
 import { SecretsKey } from './keys.ts';
@@ -19,6 +20,8 @@ export interface MediaNestStackProps extends StackProps {
   webDir?: string | undefined;
   /** Subscribed to the alarm topic when given. */
   alarmEmail?: string | undefined;
+  /** Serve on this domain (certificate in us-east-1) instead of the CloudFront domain. */
+  domain?: CustomDomain | undefined;
 }
 
 export class MediaNestStack extends Stack {
@@ -46,7 +49,13 @@ export class MediaNestStack extends Stack {
     // APIs and the CDN first: the functions' environment names them, their routes name the functions.
     this.ws = new WsApi(this, 'Ws', config);
     this.http = new HttpApiRoutes(this, 'Http', config);
-    this.web = new Web(this, 'Web', { config, apiDomainName: this.http.domainName, webDir: props.webDir });
+    this.web = new Web(this, 'Web', {
+      config,
+      apiDomainName: this.http.domainName,
+      webDir: props.webDir,
+      wsUrl: this.ws.url,
+      domain: props.domain,
+    });
     this.functions = new LambdaFunctions(this, 'Functions', {
       config,
       table: this.data.table,
@@ -74,6 +83,14 @@ export class MediaNestStack extends Stack {
     });
 
     new CfnOutput(this, 'Url', { value: this.web.url, description: 'Open this in a browser' });
+    new CfnOutput(this, 'DistributionDomainName', {
+      value: this.web.distribution.distributionDomainName,
+      description: 'Point the custom domain (CNAME or alias record) here',
+    });
+    new CfnOutput(this, 'SecretsPath', {
+      value: config.secretsPath,
+      description: 'SSM Parameter Store path of the identity settings (DEPLOY.md)',
+    });
     new CfnOutput(this, 'HttpApiUrl', { value: this.http.api.apiEndpoint });
     new CfnOutput(this, 'WebSocketUrl', { value: this.ws.url });
     new CfnOutput(this, 'WebBucketName', { value: this.web.bucket.bucketName });

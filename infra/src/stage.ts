@@ -14,6 +14,13 @@ export interface StageConfig {
   logLevel: 'DEBUG' | 'INFO';
   /** How long a dead-lettered job is kept for inspection and redrive. */
   dlqRetention: Duration;
+  /**
+   * SSM Parameter Store path of the identity settings (Plex client id, OAuth client ids and
+   * secrets as SecureString parameters named like their variables). Created by the operator,
+   * never by the stack: CloudFormation cannot create SecureString parameters, and a secret in a
+   * template is a secret in every copy of it. See DEPLOY.md.
+   */
+  secretsPath: string;
 }
 
 export function parseStage(value: unknown): Stage {
@@ -31,5 +38,6 @@ export function stageConfig(stage: Stage): StageConfig {
     logRetention: prod ? RetentionDays.ONE_MONTH : RetentionDays.ONE_WEEK,
     logLevel: prod ? 'INFO' : 'DEBUG',
     dlqRetention: Duration.days(14),
+    secretsPath: `/medianest/${stage}`,
   };
 }

@@ -3,7 +3,11 @@
  * bucket (origin access control) and routing `/api/*` to the HTTP API, so the browser sees a
  * single origin (session cookie, no CORS).
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AllowedMethods,
   CachePolicy,
@@ -12,6 +16,8 @@ import {
   FunctionCode,
   FunctionEventType,
   FunctionRuntime,
+  HeadersFrameOption,
+  HeadersReferrerPolicy,
   HttpVersion,
   OriginProtocolPolicy,
   OriginRequestPolicy,
@@ -23,7 +29,38 @@ import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import type { CustomDomain } from './domain.ts';
 import type { StageConfig } from './stage.ts';
+
+/** `'sha256-…'` sources for every inline <script> of the app shell (the theme boot script). */
+export function inlineScriptHashes(html: string): string[] {
+  const hashes: string[] = [];
+  for (const match of html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/gi)) {
+    if (match[1]!.trim() === '') continue;
+    hashes.push(`'sha256-${createHash('sha256').update(match[1]!).digest('base64')}'`);
+  }
+  return hashes;
+}
+
+/**
+ * The Content-Security-Policy of every response: scripts only from the site (plus the shell's own
+ * inline scripts, by hash), connections only to the site and the WebSocket API, no framing.
+ * Images may come from any https origin (Plex avatars); posters go through /api.
+ */
+export function contentSecurityPolicy(wsUrl: string, scriptHashes: string[]): string {
+  return [
+    "default-src 'self'",
+    `script-src 'self'${scriptHashes.map((h) => ` ${h}`).join('')}`,
+    // Solid sets style attributes at run time.
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob: https:",
+    "font-src 'self' data:",
+    `connect-src 'self' ${wsUrl}`,
+    "object-src 'none'",
+    "base-uri 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
 // Client-side routes (/households/abc) have no file: serve the app shell for them. Paths whose
 // last segment has a dot are files and are looked up as they are (a missing one is a real 404).
@@ -40,11 +77,16 @@ export interface WebProps {
   apiDomainName: string;
   /** The built web app (`web/.output/public`); without it the bucket is created empty. */
   webDir?: string | undefined;
+  /** wss:// URL of the WebSocket API (allowed by the CSP's connect-src). */
+  wsUrl: string;
+  domain?: CustomDomain | undefined;
 }
 
 export class Web extends Construct {
   readonly bucket: Bucket;
   readonly distribution: Distribution;
+  readonly securityHeaders: ResponseHeadersPolicy;
+  readonly #domain: CustomDomain | undefined;
 
   constructor(scope: Construct, id: string, props: WebProps) {
     super(scope, id);
@@ -62,8 +104,48 @@ export class Web extends Construct {
       comment: 'Serve index.html for client-side routes',
     });
 
+    this.#domain = props.domain;
+    const shell = props.webDir ? readFileSync(join(props.webDir, 'index.html'), 'utf8') : '';
+    this.securityHeaders = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      comment: `MediaNest ${props.config.stage}: security headers on every response`,
+      securityHeadersBehavior: {
+        contentSecurityPolicy: {
+          contentSecurityPolicy: contentSecurityPolicy(props.wsUrl, inlineScriptHashes(shell)),
+          override: true,
+        },
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.days(730),
+          includeSubdomains: true,
+          preload: true,
+          override: true,
+        },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
+        referrerPolicy: {
+          referrerPolicy: HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+          override: true,
+        },
+      },
+      customHeadersBehavior: {
+        customHeaders: [
+          {
+            header: 'Permissions-Policy',
+            value: 'camera=(), microphone=(), geolocation=(), payment=()',
+            override: true,
+          },
+          { header: 'Cross-Origin-Opener-Policy', value: 'same-origin-allow-popups', override: true },
+        ],
+      },
+    });
+
     this.distribution = new Distribution(this, 'Distribution', {
       comment: `MediaNest ${props.config.stage}`,
+      ...(props.domain
+        ? {
+            domainNames: [props.domain.domainName],
+            certificate: Certificate.fromCertificateArn(this, 'Certificate', props.domain.certificateArn),
+          }
+        : {}),
       defaultRootObject: 'index.html',
       httpVersion: HttpVersion.HTTP2_AND_3,
       priceClass: PriceClass.PRICE_CLASS_100,
@@ -71,7 +153,7 @@ export class Web extends Construct {
         origin: S3BucketOrigin.withOriginAccessControl(this.bucket),
         viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         cachePolicy: CachePolicy.CACHING_OPTIMIZED,
-        responseHeadersPolicy: ResponseHeadersPolicy.SECURITY_HEADERS,
+        responseHeadersPolicy: this.securityHeaders,
         compress: true,
         functionAssociations: [{ function: spaRewrite, eventType: FunctionEventType.VIEWER_REQUEST }],
       },
@@ -87,6 +169,7 @@ export class Web extends Construct {
           // reaches the API except Host (API Gateway routes on its own host name).
           cachePolicy: CachePolicy.CACHING_DISABLED,
           originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+          responseHeadersPolicy: this.securityHeaders,
           compress: true,
         },
       },
@@ -110,7 +193,8 @@ export class Web extends Construct {
     }
   }
 
+  /** The URL users open: the custom domain when there is one. */
   get url(): string {
-    return `https://${this.distribution.distributionDomainName}`;
+    return `https://${this.#domain?.domainName ?? this.distribution.distributionDomainName}`;
   }
 }
