@@ -189,3 +189,19 @@ describe('identities', () => {
     expect(linked.body).toMatchObject({ status: 'linked', user: { name: 'Olivia Owner' } });
   });
 });
+
+describe('bad input on the account routes', () => {
+  it.each([
+    ['POST', '/api/v1/me/identities/plex/start', { forwardUrl: 'ftp://x' }, 'body.forwardUrl'],
+    ['POST', '/api/v1/me/identities/plex/poll', {}, 'body.state'],
+    ['POST', '/api/v1/me/identities/plex/poll', { state: 'A'.repeat(43) }, 'This sign-in attempt is unknown'],
+    ['DELETE', '/api/v1/me/identities/NOT%20A%20PROVIDER/x', undefined, 'expected a provider like'],
+    ['DELETE', '/api/v1/me/sessions/ABC', undefined, 'param.id'],
+  ])('%s %s %j → 4xx naming the problem', async (method, path, body, message) => {
+    const client = await signInWithPlex(world, OWNER_ID);
+    const res = await client.request(method, path, body === undefined ? {} : { body });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(res.body.error.message).toContain(message);
+  });
+});
