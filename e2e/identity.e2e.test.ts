@@ -247,7 +247,9 @@ describe('identity: Plex sign-in, households, joining and invites', () => {
         route.fulfill({
           status: 410,
           contentType: 'application/json',
-          body: JSON.stringify({ error: { code: 'auth.pin_expired', message: 'The PIN expired', requestId: 'r1' } }),
+          body: JSON.stringify({
+            error: { code: 'auth.pin_expired', message: 'The PIN expired', requestId: 'r1' },
+          }),
         }),
       );
       await page.goto(`${app.url}/sign-in`);
@@ -266,7 +268,7 @@ describe('identity: Plex sign-in, households, joining and invites', () => {
       await page.getByTestId('plex-code').waitFor();
     }));
 
-  it('fiona: not-a-member, a failing server list with retry, and an unknown invite, in the light theme', () =>
+  it('fiona: not-a-member, a failing server list with retry, an unknown invite and a session ended elsewhere (light theme)', () =>
     withPage(
       'identity-states',
       async (page) => {
@@ -305,6 +307,15 @@ describe('identity: Plex sign-in, households, joining and invites', () => {
         // an unknown invite code
         await page.goto(`${app.url}/invite/no-such-code`);
         await page.getByRole('heading', { name: 'Invitation not found' }).waitFor();
+
+        // the session ends behind the app's back: the next API answer (401) sends her to sign in
+        const status = await page.evaluate(
+          async () => (await fetch('/api/v1/auth/sign-out', { method: 'POST' })).status,
+        );
+        expect(status).toBe(204);
+        await page.getByRole('link', { name: 'Account' }).first().click();
+        await page.waitForURL(/\/sign-in\?returnTo=%2Faccount$/);
+        await page.getByRole('button', { name: 'Sign in with Plex' }).waitFor();
       },
       { context: { colorScheme: 'light' } },
     ));

@@ -54,6 +54,9 @@ export interface RequestOptions<T> {
 
 const base = '/api';
 
+/** Fired on `window` for every 401 answer. */
+export const UNAUTHORIZED_EVENT = 'medianest:unauthorized';
+
 export async function request<T = unknown>(path: string, options: RequestOptions<T> = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
   let body: string | undefined;
@@ -98,6 +101,11 @@ export async function request<T = unknown>(path: string, options: RequestOptions
   }
 
   if (!res.ok) {
+    // The session ended behind the page's back (expired, revoked elsewhere): lib/session.ts listens
+    // and re-reads who is signed in, which sends app pages to the sign-in page.
+    if (res.status === 401 && typeof window !== 'undefined') {
+      window.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT, { detail: { path } }));
+    }
     const parsed = errorBody.safeParse(data);
     if (parsed.success) {
       const e = parsed.data.error;

@@ -4,7 +4,7 @@
  * The chosen household is remembered per browser so the switcher and "home" agree across reloads.
  */
 import { createSignal } from 'solid-js';
-import { ApiError } from './api.ts';
+import { ApiError, UNAUTHORIZED_EVENT } from './api.ts';
 import { getMe, type Me } from './identity.ts';
 
 export type MeState =
@@ -39,6 +39,15 @@ export function refreshMe(): Promise<MeState> {
     inflight = undefined;
   });
   return inflight;
+}
+
+// A 401 from any call while we believe someone is signed in means the session is gone: find out.
+// (/me itself answering 401 is how we learn it, so that one is not acted on twice.)
+if (typeof window !== 'undefined') {
+  window.addEventListener(UNAUTHORIZED_EVENT, (event) => {
+    const path = (event as CustomEvent<{ path?: string }>).detail?.path;
+    if (path !== '/v1/me' && meState().state === 'signed_in') void refreshMe();
+  });
 }
 
 /** Loads /me on first use only. */
