@@ -1,6 +1,6 @@
 /**
- * Sessions over HTTP: the `mn_session` cookie (HttpOnly, SameSite=Lax, Secure unless the public
- * URL is plain-http localhost) is validated on every /api/v1 request and the caller becomes the
+ * Sessions over HTTP: the `mn_session` cookie (HttpOnly, SameSite=Lax, Secure when the public URL
+ * is https) is validated on every /api/v1 request and the caller becomes the
  * ambient actor for the domain. When validation extends the session (sliding expiry) the cookie
  * is sent again with the new lifetime.
  */
@@ -16,11 +16,13 @@ import { depsOf } from '../identity/deps.ts';
 
 export const SESSION_COOKIE = 'mn_session';
 
-/** Browsers drop Secure cookies on plain http, which is what a local install uses. */
+/**
+ * Secure whenever the public URL is https. A plain-http public URL (localhost, or a NAS on the
+ * LAN) gets no Secure flag: browsers refuse to store a Secure cookie set over http, so the flag
+ * would make sign-in impossible there while protecting nothing (the whole site is plain http).
+ */
 export function secureCookies(publicUrl: string): boolean {
-  const url = new URL(publicUrl);
-  if (url.protocol === 'https:') return true;
-  return !['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  return new URL(publicUrl).protocol === 'https:';
 }
 
 export function setSessionCookie(c: Context<AppEnv>, token: string, expiresAt: number): void {

@@ -55,20 +55,22 @@ describe('session cookie', () => {
     expect(expired.body.error.code).toBe('session.invalid');
   });
 
-  it('uses Secure cookies outside localhost', async () => {
+  it.each([
+    ['https://media.example.com', true],
+    ['http://nas.local:3000', false],
+  ])('with public URL %s the cookie is Secure: %s', async (publicUrl, secure) => {
     await world.close();
-    world = await startWorld({ env: { MEDIANEST_PUBLIC_URL: 'https://media.example.com' } });
+    world = await startWorld({ env: { MEDIANEST_PUBLIC_URL: publicUrl } });
     const client = new Client(world.app);
-    const started = await client.request('POST', '/api/v1/auth/plex/start', {
-      body: {},
-      origin: 'https://media.example.com',
-    });
+    const started = await client.request('POST', '/api/v1/auth/plex/start', { body: {}, origin: publicUrl });
     world.plex.plexTv.approvePin(started.body.code, OWNER_ID);
     const done = await client.request('POST', '/api/v1/auth/plex/poll', {
       body: { state: started.body.state },
-      origin: 'https://media.example.com',
+      origin: publicUrl,
     });
-    expect(done.headers.getSetCookie().find((c) => c.startsWith('mn_session='))).toMatch(/; Secure/);
+    const cookie = done.headers.getSetCookie().find((c) => c.startsWith('mn_session='));
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(/; Secure/.test(cookie as string)).toBe(secure);
   });
 });
 
