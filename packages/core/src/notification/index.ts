@@ -1,0 +1,7 @@
+export * as Channels from './channels.ts';
+export { DELIVER_JOB, DeliverData, type DeliverOutcome, deliver, deliverJob, httpOf } from './deliver.ts';
+export * from './events.ts';
+export * as Follow from './follow.ts';
+export * as Inbox from './inbox.ts';
+export { commitInChunks, membersOf, type NotifyDeps, type NotifyInput, notify, plan, type Recipients } from './notify.ts';
+export * as Preferences from './preferences.ts';
