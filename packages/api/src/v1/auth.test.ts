@@ -97,6 +97,23 @@ describe('Plex sign-in', () => {
     expect(res.body.error.message).toContain(message);
   });
 
+  it('accepts a forwardUrl on the origin the browser verifiably came from', async () => {
+    const client = new Client(world.app);
+    const res = await client.request('POST', '/api/v1/auth/plex/start', {
+      body: { forwardUrl: 'http://127.0.0.1:3000/sign-in' },
+      origin: 'http://127.0.0.1:3000',
+      headers: { 'sec-fetch-site': 'same-origin' },
+    });
+    expect(res.status).toBe(200);
+    expect(decodeURIComponent(res.body.authUrl)).toContain('forwardUrl=http://127.0.0.1:3000/sign-in');
+    // The same claim without the browser's same-origin word is refused.
+    const forged = await client.request('POST', '/api/v1/auth/plex/start', {
+      body: { forwardUrl: 'http://127.0.0.1:3000/sign-in' },
+    });
+    expect(forged.status).toBe(400);
+    expect(forged.body.error.code).toBe('auth.forward_url');
+  });
+
   it('rate-limits sign-in starts per client address with 429 and Retry-After', async () => {
     const a = new Client(world.app, { ip: '203.0.113.5' });
     for (let i = 0; i < 3; i++)

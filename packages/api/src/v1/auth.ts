@@ -77,22 +77,27 @@ const ReturnTo = z
 
 const ProviderParam = z.object({ provider: z.string().min(1).max(64) });
 
-/** The forward URL must be ours: plex.tv would otherwise send a signed-in browser anywhere. */
-function checkForwardUrl(system: System, forwardUrl: string | undefined) {
+/**
+ * The forward URL must be ours: plex.tv sends the approving browser there. "Ours" is the public
+ * URL's origin, or the origin the request verifiably came from (the browser says same-origin),
+ * so a local install opened as 127.0.0.1 instead of localhost still works.
+ */
+function checkForwardUrl(c: Context<AppEnv>, forwardUrl: string | undefined) {
   if (forwardUrl === undefined) return;
-  if (new URL(forwardUrl).origin !== new URL(system.config.publicUrl).origin) {
-    throw new AppError(
-      'invalid',
-      'auth.forward_url',
-      `forwardUrl must be a page of ${system.config.publicUrl}`,
-    );
-  }
+  const { publicUrl } = c.var.system.config;
+  const origin = new URL(forwardUrl).origin;
+  if (origin === new URL(publicUrl).origin) return;
+  const from = c.req.header('origin');
+  if (c.req.header('sec-fetch-site') === 'same-origin' && from && origin === from) return;
+  throw new AppError('invalid', 'auth.forward_url', `forwardUrl must be a page of ${publicUrl}`);
 }
 
 async function startPlex(c: Context<AppEnv>, forwardUrl: string | undefined) {
-  const { system } = c.var;
-  checkForwardUrl(system, forwardUrl);
-  const started = await Session.PlexSignIn.start(await plexDepsOf(system), forwardUrl ? { forwardUrl } : {});
+  checkForwardUrl(c, forwardUrl);
+  const started = await Session.PlexSignIn.start(
+    await plexDepsOf(c.var.system),
+    forwardUrl ? { forwardUrl } : {},
+  );
   return { ...started, pollIntervalMs: PLEX_POLL_INTERVAL_MS };
 }
 
