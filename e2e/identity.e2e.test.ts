@@ -96,8 +96,15 @@ describe('identity: Plex sign-in, households, joining and invites', () => {
       story.hid = hidFrom(page);
       story.olivia = await page.context().storageState();
 
-      // the server is now claimed: the wizard shows it disabled, with the reason
-      await page.goto(`${app.url}/households/new`);
+      // the household switcher works from the keyboard; the server is now claimed, so the wizard
+      // shows it disabled, with the reason
+      await page.getByTestId('household-switcher').focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('menuitem', { name: 'Create or join a household' }).waitFor();
+      await expectNoA11yViolations(page);
+      await page.keyboard.press('End');
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/\/households\/new$/);
       const claimed = page.getByRole('checkbox', { name: "Olivia's Plex" });
       await claimed.waitFor();
       expect(await claimed.isDisabled()).toBe(true);
@@ -189,6 +196,9 @@ describe('identity: Plex sign-in, households, joining and invites', () => {
         expect(names.join(' ')).toMatch(/Olivia/);
         expect(names.join(' ')).toMatch(/Frank/);
         expect(names.join(' ')).toMatch(/Sam/);
+        await expectNoA11yViolations(olivia);
+        await olivia.getByTestId('theme-switch').filter({ visible: true }).click();
+        expect(await olivia.locator('html').getAttribute('data-theme')).toBe('light');
         await expectNoA11yViolations(olivia);
 
         await olivia.getByRole('link', { name: 'Invites' }).first().click();
@@ -330,6 +340,14 @@ describe('identity: Plex sign-in, households, joining and invites', () => {
         // her only identity cannot be unlinked
         expect(await page.getByRole('button', { name: /^Unlink Plex/ }).isDisabled()).toBe(true);
         await page.locator('[data-testid="session"][data-current="true"]').waitFor();
+        // nothing sticks out sideways on a phone (the header holds switcher, status, theme and menu)
+        expect(
+          await page.evaluate(
+            () =>
+              (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document
+                .documentElement.scrollWidth,
+          ),
+        ).toBeLessThanOrEqual(390);
         expect(
           await page
             .getByTestId('bottom-nav')

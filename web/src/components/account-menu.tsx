@@ -12,7 +12,11 @@ import { showToast } from '../lib/toast.tsx';
 const itemClass =
   'flex cursor-pointer items-center gap-2 rounded-lg px-3 py-2 text-sm text-fg outline-none data-[highlighted]:bg-raised';
 
-/** "Sign in" for visitors; the user's menu (account, sign out) once signed in. */
+/**
+ * The menu is non-modal: a modal menu aria-hides the still-focusable page and puts focus-trap spans
+ * inside role=menu, both axe violations.
+ */
+/** "Sign in" for visitors (not on phones, where the header has no room and pages offer it); the user's menu (account, sign out) once signed in. */
 export function AccountMenu() {
   const navigate = useNavigate();
   const location = useLocation();
@@ -30,7 +34,7 @@ export function AccountMenu() {
       <Match when={meState().state === 'anonymous' && !location.pathname.startsWith('/sign-in')}>
         <A
           href={signInHref(location.pathname === '/' ? '/' : location.pathname + location.search)}
-          class="inline-flex items-center gap-2 rounded-lg bg-accent px-3 py-1.5 text-sm font-semibold text-accent-fg hover:brightness-110"
+          class="hidden items-center gap-2 rounded-lg bg-accent px-3 py-1.5 text-sm font-semibold text-accent-fg hover:brightness-110 sm:inline-flex"
           data-testid="sign-in-link"
         >
           <LogIn size={16} aria-hidden="true" />
@@ -39,7 +43,7 @@ export function AccountMenu() {
       </Match>
       <Match when={me()}>
         {(m) => (
-          <DropdownMenu>
+          <DropdownMenu modal={false}>
             <DropdownMenu.Trigger
               class="inline-flex size-10 items-center justify-center rounded-full text-muted hover:bg-raised hover:text-fg"
               aria-label={`Account: ${m().user.name}`}

@@ -16,7 +16,8 @@ export function HouseholdSwitcher() {
   const households = () => me()?.households ?? [];
   return (
     <Show when={me()}>
-      <DropdownMenu>
+      {/* Non-modal: a modal menu aria-hides the focusable page and adds focus-trap spans inside role=menu (axe). */}
+      <DropdownMenu modal={false}>
         <DropdownMenu.Trigger
           class="inline-flex max-w-[16rem] min-w-0 shrink items-center gap-2 rounded-lg border border-line bg-surface px-3 py-1.5 text-sm font-medium text-fg hover:bg-raised"
           data-testid="household-switcher"

@@ -1,3 +1,4 @@
+import { A } from '@solidjs/router';
 import Activity from 'lucide-solid/icons/activity';
 import Database from 'lucide-solid/icons/database';
 import Layers from 'lucide-solid/icons/layers';
@@ -18,6 +19,7 @@ import {
 } from 'solid-js';
 import { Button, ErrorState, Skeleton } from '../components/states.tsx';
 import { ApiError, describeError, getHealth, type Health } from '../lib/api.ts';
+import { currentHousehold, meState } from '../lib/session.ts';
 import { usePageTitle } from '../lib/title.ts';
 import { showToast } from '../lib/toast.tsx';
 import { realtime, subscribe, type WsStatus } from '../lib/ws.ts';
@@ -28,6 +30,8 @@ type Load =
   | { state: 'error'; message: string; requestId: string | undefined };
 
 const REFRESH_MS = 30_000;
+const heroLink =
+  'mt-5 inline-flex items-center rounded-lg bg-accent px-4 py-2 text-sm font-semibold text-accent-fg hover:brightness-110';
 const numbers = new Intl.NumberFormat();
 
 const storeLabels: Record<string, { name: string; hint: string }> = {
@@ -218,6 +222,25 @@ export default function Home() {
             Service status, the library, requests and downloads for everyone who shares your server — live on
             the sofa and at the desk.
           </p>
+          <Switch>
+            <Match when={currentHousehold()}>
+              {(h) => (
+                <A href={`/households/${encodeURIComponent(h().id)}`} class={heroLink} data-testid="home-cta">
+                  Open {h().name}
+                </A>
+              )}
+            </Match>
+            <Match when={meState().state === 'signed_in'}>
+              <A href="/households/new" class={heroLink} data-testid="home-cta">
+                Create or join a household
+              </A>
+            </Match>
+            <Match when={meState().state === 'anonymous'}>
+              <A href="/sign-in" class={heroLink} data-testid="home-cta">
+                Sign in with Plex
+              </A>
+            </Match>
+          </Switch>
         </div>
       </section>
 
