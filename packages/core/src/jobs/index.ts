@@ -4,6 +4,7 @@
  * Feature modules add their definitions to `jobs` below.
  */
 import type { QueueMessage } from '../port/queue.ts';
+import { checkHouseholdJob, sweepJob as statusSweepJob } from '../status/jobs.ts';
 import type { System } from '../system/index.ts';
 import { sweepExpired } from './maintenance.ts';
 import { type EnqueueOptions, enqueueWith, handleWith, JobRegistry } from './registry.ts';
@@ -14,7 +15,7 @@ export * from './registry.ts';
 export { SWEEP_INTERVAL_MS, type TickResult } from './tick.ts';
 
 /** The process-wide registry. */
-export const jobs = new JobRegistry([sweepExpired]);
+export const jobs = new JobRegistry([sweepExpired, checkHouseholdJob, statusSweepJob]);
 
 export function handleJob(system: System, message: QueueMessage): Promise<void> {
   return handleWith(jobs, system, message);

@@ -7,6 +7,7 @@
  * the dedupId guards the send itself against a retried tick.
  */
 import { ConditionFailedError, notExists } from '../port/table.ts';
+import { CHECK_JOB, scheduleStatusChecks } from '../status/jobs.ts';
 import type { System } from '../system/index.ts';
 import { sweepExpired } from './maintenance.ts';
 import { enqueueWith, type JobRegistry } from './registry.ts';
@@ -48,6 +49,14 @@ export async function runTickWith(registry: JobRegistry, system: System, now: nu
       throw err;
     }
     enqueued.push(sweepExpired.type);
+  }
+  // Status checks: only households someone is watching, plus the slow sweep (status/jobs.ts).
+  if (registry.get(CHECK_JOB)) {
+    enqueued.push(
+      ...(await scheduleStatusChecks(system, now, (type, data, options) =>
+        enqueueWith(registry, system, type, data, options),
+      )),
+    );
   }
   return { enqueued };
 }
