@@ -2,6 +2,7 @@
  * Tenant isolation, route by route, from the generated OpenAPI document (see testing/isolation.ts).
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import * as User from '@medianest/core/user/index';
 import { FRIEND_IDS, OWNER_ID, STRANGER_ID } from '@medianest/simulators/scenario/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guard } from './access.ts';
@@ -62,6 +63,7 @@ beforeAll(async () => {
       subject: String(OWNER_ID),
       id: '0123456789abcdef',
     },
+    strangerHid: own.body.household.id,
     secrets: [
       hid,
       HOUSEHOLD_NAME,
@@ -93,7 +95,7 @@ describe('isolation suite', () => {
   it('refuses anonymous, other-household and under-privileged callers on every route, leaking nothing', async () => {
     const { checked, findings } = await runIsolationSuite(await openapi(), callers, target);
     expect(findings).toEqual([]);
-    expect(checked).toBeGreaterThanOrEqual(60);
+    expect(checked).toBeGreaterThanOrEqual(65);
   });
 
   it('still lets the target household in (the fixture is not refusing everyone)', async () => {
@@ -120,6 +122,18 @@ describe('isolation suite', () => {
     // A second app on the same system: routes cannot be added once an app has served requests.
     const app = createApp(world.system);
     app.openapi(leaky, (c) => c.json({ name: HOUSEHOLD_NAME }, 200));
+    // A correctly guarded route whose handler looks a user up by id without going through the
+    // household (an IDOR): only the "own household, foreign ids" caller can catch it.
+    app.openapi(
+      createRoute({
+        method: 'get',
+        path: '/api/v1/households/{hid}/members/{userId}/profile',
+        ...guard({ auth: 'household', permission: 'manage_members' }),
+        request: { params: z.object({ hid: z.string(), userId: z.string() }) },
+        responses: { 200: { description: 'profile' } },
+      }),
+      async (c) => c.json(await User.get(world.system, c.req.valid('param').userId), 200),
+    );
     // And a route nobody declared access for.
     app.openapi(
       createRoute({
@@ -137,7 +151,7 @@ describe('isolation suite', () => {
       member: callers.member.withApp(app),
     };
     const { findings } = await runIsolationSuite(await openapi(app), on, target, {
-      only: (path) => path.endsWith('/leaky') || path.endsWith('/undeclared'),
+      only: (path) => path.endsWith('/leaky') || path.endsWith('/undeclared') || path.endsWith('/profile'),
     });
     // assert
     expect(findings).toEqual(
@@ -159,6 +173,18 @@ describe('isolation suite', () => {
           caller: 'member',
           status: 200,
           problem: 'expected 403, got 200',
+        },
+        {
+          route: 'GET /api/v1/households/{hid}/members/{userId}/profile',
+          caller: 'stranger-own-household',
+          status: 200,
+          problem: 'expected a refusal (4xx), got 200',
+        },
+        {
+          route: 'GET /api/v1/households/{hid}/members/{userId}/profile',
+          caller: 'stranger-own-household',
+          status: 200,
+          problem: 'response contains "Olivia Owner"',
         },
         {
           route: 'GET /api/v1/households/{hid}/undeclared',

@@ -18,6 +18,11 @@ export interface IsolationTarget {
   params: Record<string, string>;
   /** Strings that must never reach a caller outside the household. */
   secrets: string[];
+  /**
+   * A household the stranger administers. Its routes are called with the target's inner ids
+   * (member ids, invite codes): reaching into the target through one's own household must fail.
+   */
+  strangerHid?: string;
 }
 
 export interface IsolationCallers {
@@ -30,7 +35,7 @@ export interface IsolationCallers {
 
 export interface Finding {
   route: string;
-  caller: keyof IsolationCallers;
+  caller: keyof IsolationCallers | 'stranger-own-household';
   status: number;
   problem: string;
 }
@@ -77,16 +82,21 @@ export async function runIsolationSuite(
   const real = { ...target.params, hid: target.hid };
 
   const call = async (
-    caller: keyof IsolationCallers,
+    as: keyof IsolationCallers | 'stranger-own-household',
     method: string,
     path: string,
     values: Record<string, string>,
     expect: (status: number) => string | undefined,
   ) => {
     const route = `${method} ${path}`;
-    const reply: Reply = await callers[caller].request(method, fill(path, values), {
-      ...(method === 'GET' || method === 'DELETE' ? {} : { body: {} }),
-    });
+    const caller = as;
+    const reply: Reply = await callers[as === 'stranger-own-household' ? 'stranger' : as].request(
+      method,
+      fill(path, values),
+      {
+        ...(method === 'GET' || method === 'DELETE' ? {} : { body: {} }),
+      },
+    );
     checked++;
     const problem = expect(reply.status);
     if (problem) findings.push({ route, caller, status: reply.status, problem });
@@ -137,6 +147,11 @@ export async function runIsolationSuite(
     await call('stranger', method, path, real, is(404));
     // (c) A plain member, for routes that need more than membership.
     if (access.permission) await call('member', method, path, real, is(403));
+    // (d) The stranger in their own household, naming the target's members or invites.
+    const inner = Object.keys(target.params).some((name) => path.includes(`{${name}}`));
+    if (target.strangerHid && inner) {
+      await call('stranger-own-household', method, path, { ...real, hid: target.strangerHid }, refused);
+    }
   }
   return { checked, findings };
 }
