@@ -6,7 +6,6 @@ import * as Session from '@medianest/core/session/index';
 import type { System } from '@medianest/core/system/index';
 import * as User from '@medianest/core/user/index';
 import { guard } from '../access.ts';
-import type { AppEnv } from '../env.ts';
 import { depsOf, plexDepsOf } from '../identity/deps.ts';
 import { limitAccount, limitPerIp, type SignInLimits } from '../middleware/rate-limit.ts';
 import { clearSessionCookie, requireAuth } from '../middleware/session.ts';
@@ -157,5 +156,3 @@ export function meRoutes(system: System, limits: SignInLimits) {
 
   return router;
 }
-
-export type MeEnv = AppEnv;
