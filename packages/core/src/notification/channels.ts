@@ -24,9 +24,7 @@ export interface ChannelDeps {
 export const ChannelKind = z.enum(['webhook', 'discord', 'ntfy']);
 export const ChannelId = z.string().regex(/^nch_[0-9A-HJKMNP-TV-Z]{26}$/, { error: 'expected a nch_ id' });
 
-const HttpUrl = z
-  .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
-  .max(2000);
+const HttpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).max(2000);
 
 export const Channel = z.object({
   id: ChannelId,
@@ -41,7 +39,12 @@ export const Channel = z.object({
   createdAt: z.number().int(),
   updatedAt: z.number().int(),
   lastDelivery: z
-    .object({ at: z.number().int(), ok: z.boolean(), status: z.number().int().optional(), error: z.string().optional() })
+    .object({
+      at: z.number().int(),
+      ok: z.boolean(),
+      status: z.number().int().optional(),
+      error: z.string().optional(),
+    })
     .nullable(),
 });
 export type Channel = z.infer<typeof Channel>;
@@ -103,7 +106,10 @@ export const CreateInput = z.object({
   url: HttpUrl,
   /** Webhook: the Authorization header value to send. ntfy: an access token (sent as Bearer). */
   secret: z.string().min(1).max(1000).optional(),
-  events: z.array(EventType).min(1).default([...EVENTS]),
+  events: z
+    .array(EventType)
+    .min(1)
+    .default([...EVENTS]),
   enabled: z.boolean().default(true),
 });
 

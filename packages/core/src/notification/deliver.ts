@@ -124,7 +124,8 @@ export type DeliverOutcome = 'sent' | 'skipped' | 'refused';
 /** Sends one notification through one channel. Throws when the queue should try again. */
 export async function deliver(deps: DeliverDeps, d: DeliverData): Promise<DeliverOutcome> {
   const c = await deps.table.get<ChannelItem>(keys.channel(d.householdId, d.channelId.slice(4)));
-  if (!c || !c.enabled || !c.events.includes(d.event)) return 'skipped';
+  if (c === undefined) return 'skipped';
+  if (!c.enabled || !c.events.includes(d.event)) return 'skipped';
   const ctx = secretContext(c.householdId, c.id);
   const url = await deps.keyring.decrypt(c.url, ctx);
   const secret = c.secret ? await deps.keyring.decrypt(c.secret, ctx) : undefined;
@@ -150,7 +151,11 @@ export async function deliver(deps: DeliverDeps, d: DeliverData): Promise<Delive
   }
   await record(deps, c, { at, ok: false, status, error: `answered ${status}` });
   if (status === 429 || status >= 500) {
-    throw new AppError('unavailable', 'notification.delivery_failed', `The ${c.kind} channel answered ${status}`);
+    throw new AppError(
+      'unavailable',
+      'notification.delivery_failed',
+      `The ${c.kind} channel answered ${status}`,
+    );
   }
   deps.logger?.warn('Notification channel refused the message', { channelId: c.id, status });
   return 'refused';

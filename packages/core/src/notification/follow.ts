@@ -37,11 +37,14 @@ export const follow = fn(
 
 export const UnfollowInput = FollowInput.pick({ mediaType: true, tmdbId: true });
 
-export const unfollow = fn(UnfollowInput, async (deps: { table: Table }, input): Promise<{ following: false }> => {
-  const access = await requireAccess(deps);
-  await deps.table.delete(keys.follow(access.householdId, input.mediaType, input.tmdbId, access.userId));
-  return { following: false };
-});
+export const unfollow = fn(
+  UnfollowInput,
+  async (deps: { table: Table }, input): Promise<{ following: false }> => {
+    const access = await requireAccess(deps);
+    await deps.table.delete(keys.follow(access.householdId, input.mediaType, input.tmdbId, access.userId));
+    return { following: false };
+  },
+);
 
 export const IsFollowingInput = UnfollowInput;
 

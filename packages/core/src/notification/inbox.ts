@@ -12,7 +12,7 @@ import { AppError } from '../error/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Clock } from '../port/clock.ts';
 import type { Realtime } from '../port/realtime.ts';
-import { TransactionCanceledError, type Table, type TransactOp } from '../port/table.ts';
+import { type Table, TransactionCanceledError, type TransactOp } from '../port/table.ts';
 import { EventType } from './events.ts';
 import { ENTITY_VERSION, INBOX_TTL_MS, keys, type NotificationItem, type UnreadItem } from './keys.ts';
 
@@ -24,7 +24,9 @@ export interface InboxDeps {
 }
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
-export const NotificationId = z.string().regex(/^ntf_[0-9A-HJKMNP-TV-Z]{26}$/, { error: 'expected a ntf_ id' });
+export const NotificationId = z
+  .string()
+  .regex(/^ntf_[0-9A-HJKMNP-TV-Z]{26}$/, { error: 'expected a ntf_ id' });
 
 export const Notification = z.object({
   id: NotificationId,
@@ -78,7 +80,10 @@ export function inboxOps(userId: string, entry: InboxEntry, now: number): { id: 
   };
   return {
     id: item.id,
-    ops: [{ put: item, condition: { attr: 'pk', exists: false } }, { update: keys.unread(userId), spec: { add: { count: 1 } } }],
+    ops: [
+      { put: item, condition: { attr: 'pk', exists: false } },
+      { update: keys.unread(userId), spec: { add: { count: 1 } } },
+    ],
   };
 }
 
@@ -159,7 +164,12 @@ async function markOne(deps: InboxDeps, userId: string, ulid: string): Promise<b
         update: keys.notification(userId, ulid),
         spec: {
           set: { readAt: deps.clock.now() },
-          condition: { and: [{ attr: 'pk', exists: true }, { attr: 'readAt', exists: false }] },
+          condition: {
+            and: [
+              { attr: 'pk', exists: true },
+              { attr: 'readAt', exists: false },
+            ],
+          },
         },
       },
       { update: keys.unread(userId), spec: { add: { count: -1 } } },

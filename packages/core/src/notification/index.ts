@@ -3,5 +3,13 @@ export { DELIVER_JOB, DeliverData, type DeliverOutcome, deliver, deliverJob, htt
 export * from './events.ts';
 export * as Follow from './follow.ts';
 export * as Inbox from './inbox.ts';
-export { commitInChunks, membersOf, type NotifyDeps, type NotifyInput, notify, plan, type Recipients } from './notify.ts';
+export {
+  commitInChunks,
+  membersOf,
+  type NotifyDeps,
+  type NotifyInput,
+  notify,
+  plan,
+  type Recipients,
+} from './notify.ts';
 export * as Preferences from './preferences.ts';

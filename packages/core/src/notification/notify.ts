@@ -7,14 +7,15 @@
  * transaction, like the Overseerr webhook, so a replayed webhook can never notify twice) and the
  * side effects to run once the writes committed.
  */
+
+import type { MemberItem } from '../household/keys.ts';
+import { effectivePermissions, type Permission } from '../household/permissions.ts';
+import { enqueueWith, JobRegistry } from '../jobs/registry.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Clock } from '../port/clock.ts';
 import type { Queue } from '../port/queue.ts';
 import type { Realtime } from '../port/realtime.ts';
 import type { Table, TransactOp } from '../port/table.ts';
-import { effectivePermissions, type Permission } from '../household/permissions.ts';
-import type { MemberItem } from '../household/keys.ts';
-import { enqueueWith, JobRegistry } from '../jobs/registry.ts';
 import { channelsOf } from './channels.ts';
 import { DELIVER_JOB, type DeliverData, deliverJob } from './deliver.ts';
 import type { EventType } from './events.ts';
@@ -135,7 +136,11 @@ export async function plan(deps: NotifyDeps, input: NotifyInput): Promise<Notify
 export const MAX_OPS_PER_TRANSACTION = 100;
 
 /** Writes `ops` in as few transactions as allowed, keeping each recipient's pair together. */
-export async function commitInChunks(table: Table, ops: TransactOp[], room = MAX_OPS_PER_TRANSACTION): Promise<void> {
+export async function commitInChunks(
+  table: Table,
+  ops: TransactOp[],
+  room = MAX_OPS_PER_TRANSACTION,
+): Promise<void> {
   const size = room - (room % 2);
   for (let i = 0; i < ops.length; i += size) await table.transact(ops.slice(i, i + size));
 }

@@ -33,7 +33,9 @@ export async function preferencesOf(
   const out = new Map<string, Preferences>();
   for (let i = 0; i < userIds.length; i += 100) {
     const chunk = userIds.slice(i, i + 100);
-    const items = await deps.table.batchGet<PreferenceItem>(chunk.map((u) => keys.preferences(householdId, u)));
+    const items = await deps.table.batchGet<PreferenceItem>(
+      chunk.map((u) => keys.preferences(householdId, u)),
+    );
     const byUser = new Map(items.map((p) => [p.userId, p]));
     for (const u of chunk) out.set(u, resolve(byUser.get(u)));
   }
@@ -49,18 +51,21 @@ export async function get(deps: { table: Table }): Promise<Preferences> {
 export const UpdateInput = z.object({ events: z.partialRecord(EventType, Choice) });
 
 /** Changes some events' choices; the others keep theirs. */
-export const update = fn(UpdateInput, async (deps: { table: Table; clock: Clock }, input): Promise<Preferences> => {
-  const access = await requireAccess(deps);
-  const key = keys.preferences(access.householdId, access.userId);
-  const current = await deps.table.get<PreferenceItem>(key);
-  const item: PreferenceItem = {
-    ...key,
-    type: 'notification_preferences',
-    v: ENTITY_VERSION,
-    userId: access.userId,
-    events: { ...current?.events, ...input.events },
-    updatedAt: deps.clock.now(),
-  };
-  await deps.table.put(item);
-  return resolve(item);
-});
+export const update = fn(
+  UpdateInput,
+  async (deps: { table: Table; clock: Clock }, input): Promise<Preferences> => {
+    const access = await requireAccess(deps);
+    const key = keys.preferences(access.householdId, access.userId);
+    const current = await deps.table.get<PreferenceItem>(key);
+    const item: PreferenceItem = {
+      ...key,
+      type: 'notification_preferences',
+      v: ENTITY_VERSION,
+      userId: access.userId,
+      events: { ...current?.events, ...input.events },
+      updatedAt: deps.clock.now(),
+    };
+    await deps.table.put(item);
+    return resolve(item);
+  },
+);

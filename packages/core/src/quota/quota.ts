@@ -33,7 +33,15 @@ import {
   TransactionCanceledError,
   type TransactOp,
 } from '../port/table.ts';
-import { isTimeZone, resetPhrase, spanOf, WINDOWS, type Window, type WindowSpan, windowPhrase } from './window.ts';
+import {
+  isTimeZone,
+  resetPhrase,
+  spanOf,
+  WINDOWS,
+  type Window,
+  type WindowSpan,
+  windowPhrase,
+} from './window.ts';
 
 export const ENTITY_VERSION = 1;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -53,11 +61,7 @@ export type Limits = z.infer<typeof Limits>;
 
 export const Settings = z.object({
   /** IANA zone the windows follow (a week resets Monday 00:00 there). */
-  timeZone: z
-    .string()
-    .max(64)
-    .refine(isTimeZone, { error: 'unknown time zone' })
-    .default('UTC'),
+  timeZone: z.string().max(64).refine(isTimeZone, { error: 'unknown time zone' }).default('UTC'),
   /** Every member's own limit per window (absent = unlimited). */
   member: Limits.default({}),
   /** All members together. */
@@ -114,7 +118,10 @@ const resetWords = (e: UsageEntry) => e.label.replace(/^.*resets /, '');
 
 export const keys = {
   settings: (hh: string): Key => ({ pk: `H#${hh}`, sk: 'QCFG' }),
-  counter: (hh: string, owner: string, windowId: string): Key => ({ pk: `H#${hh}`, sk: `Q#${owner}#${windowId}` }),
+  counter: (hh: string, owner: string, windowId: string): Key => ({
+    pk: `H#${hh}`,
+    sk: `Q#${owner}#${windowId}`,
+  }),
 };
 
 /** The owner part of a household-wide counter key (user ids always start with `usr_`). */
@@ -139,7 +146,12 @@ interface CounterItem extends Item {
 export async function loadSettings(deps: { table: Table }, householdId: string): Promise<Settings> {
   const item = await deps.table.get<SettingsItem>(keys.settings(householdId));
   if (!item) return Settings.parse({});
-  return { timeZone: item.timeZone, member: item.member, household: item.household, overrides: item.overrides };
+  return {
+    timeZone: item.timeZone,
+    member: item.member,
+    household: item.household,
+    overrides: item.overrides,
+  };
 }
 
 interface Slot {
@@ -216,7 +228,12 @@ export async function reserve(
         windowEnd: s.span.end,
         ttl: Math.ceil((s.span.end + DAY_MS) / 1000),
       },
-      condition: { or: [{ attr: 'count', exists: false }, { attr: 'count', op: '<', value: s.limit }] },
+      condition: {
+        or: [
+          { attr: 'count', exists: false },
+          { attr: 'count', op: '<', value: s.limit },
+        ],
+      },
     },
   }));
   for (let attempt = 0; ; attempt++) {

@@ -135,7 +135,8 @@ export const windowPhrase = (w: Window): string => PHRASE[w];
 export function resetPhrase(span: WindowSpan, timeZone = 'UTC'): string {
   if (span.window === 'day') return 'tomorrow';
   const p = localParts(span.end, timeZone);
-  if (span.window === 'week') return WEEKDAYS[new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay()] as string;
+  if (span.window === 'week')
+    return WEEKDAYS[new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay()] as string;
   const month = new Intl.DateTimeFormat('en-GB', { month: 'long', timeZone: 'UTC' }).format(
     new Date(Date.UTC(p.year, p.month - 1, 1)),
   );

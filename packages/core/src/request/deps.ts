@@ -1,0 +1,65 @@
+/**
+ * What the request domain needs beyond the identity ports, each as a small interface so the
+ * composition root (and tests) can plug in the household's Overseerr settings and the library's
+ * availability index without this module knowing how they are stored.
+ */
+import type { DomainDeps } from '../actor/deps.ts';
+import { AppError } from '../error/index.ts';
+import { createOverseerrClient, type OverseerrClient } from '../integration/client/overseerr.ts';
+import type { Http } from '../port/http.ts';
+import type { Queue } from '../port/queue.ts';
+import type { Realtime } from '../port/realtime.ts';
+
+/** A household's Overseerr connection, decrypted, as the integration settings hold it. */
+export interface OverseerrSettings {
+  baseUrl: string;
+  apiKey: string;
+}
+
+/** Finds a household's Overseerr settings; undefined when none are configured. */
+export type OverseerrResolver = (householdId: string) => Promise<OverseerrSettings | undefined>;
+
+export interface AvailabilityQuery {
+  householdId: string;
+  /** The member asking (a library the member cannot see does not make a title available to them). */
+  userId: string;
+  mediaType: 'movie' | 'tv';
+  tmdbId: number;
+  tvdbId?: number | undefined;
+}
+
+export type Availability = 'available' | 'partial' | 'none';
+
+/** "Is this title available to this member": the library's availability index answers it. */
+export type AvailabilityCheck = (query: AvailabilityQuery) => Promise<Availability>;
+
+export interface RequestDeps extends DomainDeps {
+  http: Http;
+  realtime: Realtime;
+  queue: Queue;
+  overseerr: OverseerrResolver;
+  /** Optional: without it, badges rely on Overseerr's own media status. */
+  availability?: AvailabilityCheck;
+}
+
+export class OverseerrNotConfiguredError extends AppError {
+  override name = 'OverseerrNotConfiguredError';
+  constructor() {
+    super(
+      'unavailable',
+      'request.overseerr_not_configured',
+      'This household has not connected Overseerr yet; an admin can add it under Integrations',
+    );
+  }
+}
+
+export async function overseerrClient(deps: RequestDeps, householdId: string): Promise<OverseerrClient> {
+  const settings = await deps.overseerr(householdId);
+  if (!settings) throw new OverseerrNotConfiguredError();
+  return createOverseerrClient({
+    baseUrl: settings.baseUrl,
+    apiKey: settings.apiKey,
+    http: deps.http,
+    integrationKey: `${householdId}:overseerr`,
+  });
+}

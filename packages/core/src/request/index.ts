@@ -1,0 +1,7 @@
+export * from './deps.ts';
+export * as Discover from './discover.ts';
+export { ENTITY_VERSION, RequestId, STATUSES, Status } from './keys.ts';
+export { type CachedOverseerrUser, NoOverseerrAccountError, overseerrUserFor } from './overseerr-user.ts';
+export * from './request.ts';
+export { moves } from './transition.ts';
+export * from './webhook.ts';
