@@ -1,0 +1,856 @@
+/**
+ * Download jobs (issue 8, ARCHITECTURE.md §5). A member submits a link; the submission is queued
+ * for the household agent, which resolves it (title, channel, playlist entries); one `video` job
+ * per entry is then queued under the submission, and agents download them. The server keeps the
+ * truth: state, leases, progress, quotas. Key design and access patterns: keys.ts.
+ *
+ * Every state change is a conditional write on (state, rev) and, for an agent's report, on
+ * (leaseOwner, attempt): a report from an agent that lost its lease, or a cancel racing a
+ * completion, loses cleanly instead of corrupting the job.
+ */
+import { z } from 'zod';
+import type { DomainDeps } from '../actor/deps.ts';
+import { fn } from '../actor/fn.ts';
+import { newUlid } from '../actor/id.ts';
+import { AppError } from '../error/index.ts';
+import { type Access, requireAccess } from '../household/access.ts';
+import type { MemberItem } from '../household/keys.ts';
+import type { Realtime, RealtimeMessage } from '../port/realtime.ts';
+import { ConditionFailedError, type Condition, notExists, type Table } from '../port/table.ts';
+import { anyAgentOnline } from './agents.ts';
+import { DownloadNotFoundError, StaleDownloadError } from './errors.ts';
+import {
+  type DownloadItem,
+  type Duplicate,
+  ENTITY_VERSION,
+  keys,
+  type Progress,
+  type StoredFile,
+  type VideoClaimItem,
+} from './keys.ts';
+import { JobId, Preset, Quality, type Reason, type ResolveResult } from './protocol.ts';
+import { addStoredBytes, checkStorage, limitsOf, reserveVideos } from './quota.ts';
+import { assertTransition, canTransition, isTerminal, LEASED, State } from './state.ts';
+import { validateUrl } from './url.ts';
+
+/** How long an agent's claim on a job lasts without a sign of life (heartbeat or progress). */
+export const LEASE_MS = 60_000;
+
+export interface DownloadDeps extends DomainDeps {
+  realtime?: Realtime;
+  /** Called after new work is queued or a running job is cancelled (the agent hub dispatches). */
+  notifyAgents?: (householdId: string) => void | Promise<void>;
+}
+
+export const DownloadInfo = z.object({
+  id: z.string(),
+  userId: z.string(),
+  kind: z.enum(['submission', 'video']),
+  parentId: z.string().nullable(),
+  url: z.string(),
+  quality: Quality,
+  target: z.object({ sectionKey: z.string(), preset: Preset }),
+  state: State,
+  reason: z.object({ code: z.string(), message: z.string() }).nullable(),
+  title: z.string().nullable(),
+  channel: z.string().nullable(),
+  playlist: z.string().nullable(),
+  progress: z
+    .object({
+      percent: z.number(),
+      downloadedBytes: z.number(),
+      totalBytes: z.number().nullable(),
+      speed: z.number().nullable(),
+      eta: z.number().nullable(),
+      at: z.number(),
+    })
+    .nullable(),
+  files: z.array(z.object({ path: z.string(), bytes: z.number(), kind: z.enum(['video', 'poster', 'nfo']) })),
+  childCount: z.number(),
+  duplicates: z.array(z.object({ videoId: z.string(), title: z.string(), existingId: z.string() })),
+  attempt: z.number(),
+  /** Queued while no agent of the household is online: the UI says "waiting for the household agent". */
+  waitingForAgent: z.boolean(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  finishedAt: z.number().nullable(),
+});
+export type DownloadInfo = z.infer<typeof DownloadInfo>;
+
+export function toInfo(item: DownloadItem, agentOnline: boolean): DownloadInfo {
+  return {
+    id: item.id,
+    userId: item.userId,
+    kind: item.kind,
+    parentId: item.parentId,
+    url: item.url,
+    quality: item.quality,
+    target: item.target,
+    state: item.state,
+    reason: item.reason,
+    title: item.title,
+    channel: item.channel,
+    playlist: item.playlist,
+    progress: item.progress,
+    files: item.files,
+    childCount: item.childCount,
+    duplicates: item.duplicates,
+    attempt: item.attempt,
+    waitingForAgent: item.state === 'queued' && !agentOnline,
+    createdAt: item.createdAt,
+    updatedAt: item.updatedAt,
+    finishedAt: item.finishedAt,
+  };
+}
+
+// ---- realtime -----------------------------------------------------------------------------------
+
+const adminCache = new Map<string, { at: number; ids: string[] }>();
+const ADMIN_CACHE_MS = 30_000;
+
+async function adminsOf(deps: { table: Table; clock: { now(): number } }, hh: string): Promise<string[]> {
+  const now = deps.clock.now();
+  const hit = adminCache.get(hh);
+  if (hit && now - hit.at < ADMIN_CACHE_MS) return hit.ids;
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.table.query<MemberItem>({
+      pk: `H#${hh}`,
+      sk: { beginsWith: 'M#' },
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const m of page.items) if (m.status === 'active' && m.role !== 'member') ids.push(m.userId);
+    cursor = page.cursor;
+  } while (cursor);
+  if (adminCache.size > 1000) adminCache.clear();
+  adminCache.set(hh, { at: now, ids });
+  return ids;
+}
+
+/** Pushes to the owner of the download and to every admin of the household (once each). */
+export async function publish(deps: DownloadDeps, item: DownloadItem, message: RealtimeMessage): Promise<void> {
+  if (!deps.realtime) return;
+  const hh = item.householdId;
+  const users = new Set([item.userId, ...(await adminsOf(deps, hh))]);
+  await Promise.all(
+    [...users].map((userId) =>
+      deps.realtime?.publish({ householdId: hh, userId }, message).catch((error: unknown) => {
+        deps.logger?.warn('download realtime publish failed', { error: String(error) });
+      }),
+    ),
+  );
+}
+
+const publishUpdate = async (deps: DownloadDeps, item: DownloadItem) =>
+  publish(deps, item, { type: 'download.updated', data: toInfo(item, true) });
+
+// ---- guarded writes -----------------------------------------------------------------------------
+
+export interface LeaseGuard {
+  agentId: string;
+  attempt: number;
+}
+
+interface MoveOptions {
+  set?: Record<string, unknown>;
+  add?: Record<string, number>;
+  lease?: LeaseGuard;
+  /** Take a lease for this agent (claiming queued work). */
+  takeLease?: string;
+}
+
+/**
+ * Moves a job from the state it was read in to `to`, guarded on that state and its rev (and the
+ * lease when an agent reports). Keeps the sparse queue and lease indexes in step with the state.
+ */
+export async function move(
+  deps: { table: Table; clock: { now(): number } },
+  item: DownloadItem,
+  to: State,
+  options: MoveOptions = {},
+): Promise<DownloadItem> {
+  assertTransition(item.state, to);
+  const now = deps.clock.now();
+  const conditions: Condition[] = [
+    { attr: 'state', op: '=', value: item.state },
+    { attr: 'rev', op: '=', value: item.rev },
+  ];
+  if (options.lease) {
+    conditions.push({ attr: 'leaseOwner', op: '=', value: options.lease.agentId });
+    conditions.push({ attr: 'attempt', op: '=', value: options.lease.attempt });
+  }
+  const set: Record<string, unknown> = { state: to, updatedAt: now, ...options.set };
+  const remove: string[] = [];
+  const add: Record<string, number> = { rev: 1, ...options.add };
+  if (to === 'queued') {
+    Object.assign(set, { gsi1pk: keys.queueIndex(item.householdId), gsi1sk: item.sk.slice(3), leaseOwner: null, leaseUntil: null });
+    remove.push('gsi2pk', 'gsi2sk');
+  } else if (LEASED.includes(to)) {
+    remove.push('gsi1pk', 'gsi1sk');
+    if (options.takeLease) {
+      const leaseUntil = now + LEASE_MS;
+      add.attempt = 1;
+      Object.assign(set, {
+        leaseOwner: options.takeLease,
+        leaseUntil,
+        gsi2pk: keys.LEASE_INDEX,
+        gsi2sk: keys.leaseSk(leaseUntil, item.householdId, item.id),
+      });
+    }
+  } else {
+    remove.push('gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk');
+    Object.assign(set, { leaseOwner: null, leaseUntil: null, finishedAt: now });
+  }
+  try {
+    return await deps.table.update<DownloadItem>(keys.download(item.householdId, item.id), {
+      set,
+      add,
+      remove,
+      condition: { and: conditions },
+    });
+  } catch (e) {
+    if (e instanceof ConditionFailedError) throw new StaleDownloadError();
+    throw e;
+  }
+}
+
+export async function load(deps: { table: Table }, hh: string, id: string): Promise<DownloadItem | undefined> {
+  if (!JobId.safeParse(id).success) return undefined;
+  return deps.table.get<DownloadItem>(keys.download(hh, id));
+}
+
+// ---- submitting ---------------------------------------------------------------------------------
+
+export const Target = z.object({
+  sectionKey: z.string().regex(/^\d+$/, 'Choose a Plex library section'),
+  preset: Preset.default('other-videos'),
+});
+
+export const SubmitInput = z.object({
+  url: z.string().max(4096),
+  quality: Quality.default('best'),
+  target: Target,
+});
+
+/**
+ * Queues a link for the household agent. Refuses malformed links, unsupported sites and members
+ * over their quota with a clear message and no job. Returns the submission (queued; the agent
+ * resolves it into video jobs).
+ */
+export const submit = fn(SubmitInput, async (deps: DownloadDeps, input): Promise<DownloadInfo> => {
+  const access = await requireAccess(deps, { permission: 'download' });
+  const { url } = validateUrl(input.url);
+  const limits = await limitsOf(deps, access.householdId);
+  await checkStorage(deps, access.householdId, access.userId, limits);
+  // The submission itself is one video of the hour; a playlist takes the rest when it resolves.
+  await reserveVideos(deps, access.householdId, access.userId, 1, limits);
+  const now = deps.clock.now();
+  const ulid = newUlid(now);
+  const item: DownloadItem = {
+    pk: `H#${access.householdId}`,
+    sk: `DL#${ulid}`,
+    type: 'download',
+    v: ENTITY_VERSION,
+    rev: 1,
+    id: `dl_${ulid}`,
+    householdId: access.householdId,
+    userId: access.userId,
+    kind: 'submission',
+    parentId: null,
+    url,
+    quality: input.quality,
+    target: input.target,
+    state: 'queued',
+    reason: null,
+    title: null,
+    channel: null,
+    video: null,
+    playlist: null,
+    progress: null,
+    files: [],
+    childCount: 0,
+    duplicates: [],
+    attempt: 0,
+    leaseOwner: null,
+    leaseUntil: null,
+    createdAt: now,
+    updatedAt: now,
+    finishedAt: null,
+    childIds: [],
+    tries: 0,
+    gsi1pk: keys.queueIndex(access.householdId),
+    gsi1sk: ulid,
+  };
+  await deps.table.put(item, notExists);
+  const online = await anyAgentOnline(deps, access.householdId);
+  await publish(deps, item, { type: 'download.updated', data: toInfo(item, online) });
+  await deps.notifyAgents?.(access.householdId);
+  return toInfo(item, online);
+});
+
+// ---- reading ------------------------------------------------------------------------------------
+
+export const ListInput = z.object({
+  /** Admins see everyone's downloads unless `mine`; members always see only their own. */
+  mine: z.boolean().default(false),
+  state: State.optional(),
+  kind: z.enum(['submission', 'video']).optional(),
+  limit: z.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(2000).optional(),
+});
+
+export interface DownloadPage {
+  downloads: DownloadInfo[];
+  cursor?: string;
+}
+
+const canSeeAll = (access: Access) => access.membership.role !== 'member';
+
+/** Newest first. Filters are applied to each stored page, so a page may hold fewer than `limit`. */
+export const list = fn(ListInput, async (deps: DownloadDeps, input): Promise<DownloadPage> => {
+  const access = await requireAccess(deps, { permission: 'download' });
+  const page = await deps.table.query<DownloadItem>({
+    pk: `H#${access.householdId}`,
+    sk: { beginsWith: 'DL#' },
+    forward: false,
+    limit: input.limit,
+    ...(input.cursor ? { cursor: input.cursor } : {}),
+  });
+  const all = canSeeAll(access) && !input.mine;
+  const online = await anyAgentOnline(deps, access.householdId);
+  const downloads = page.items
+    .filter((i) => i.type === 'download')
+    .filter((i) => all || i.userId === access.userId)
+    .filter((i) => !input.state || i.state === input.state)
+    .filter((i) => !input.kind || i.kind === input.kind)
+    .map((i) => toInfo(i, online));
+  return { downloads, ...(page.cursor ? { cursor: page.cursor } : {}) };
+});
+
+export const GetInput = z.object({ id: JobId });
+
+async function visible(deps: DownloadDeps, id: string, access: Access): Promise<DownloadItem> {
+  const item = await load(deps, access.householdId, id);
+  // Another member's download does not exist for a member (same answer as a missing one).
+  if (!item || (!canSeeAll(access) && item.userId !== access.userId)) throw new DownloadNotFoundError();
+  return item;
+}
+
+export async function childrenOf(deps: { table: Table }, parent: DownloadItem): Promise<DownloadItem[]> {
+  const ids = parent.childIds ?? [];
+  const out: DownloadItem[] = [];
+  for (let i = 0; i < ids.length; i += 100) {
+    out.push(
+      ...(await deps.table.batchGet<DownloadItem>(
+        ids.slice(i, i + 100).map((id) => keys.download(parent.householdId, id)),
+      )),
+    );
+  }
+  const order = new Map(ids.map((id, i) => [id, i]));
+  return out.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+}
+
+/** A download with its video jobs (for a submission) and the overall percentage. */
+export const get = fn(
+  GetInput,
+  async (deps: DownloadDeps, { id }): Promise<DownloadInfo & { percent: number; children: DownloadInfo[] }> => {
+    const access = await requireAccess(deps, { permission: 'download' });
+    const item = await visible(deps, id, access);
+    const online = await anyAgentOnline(deps, access.householdId);
+    const children = item.kind === 'submission' ? await childrenOf(deps, item) : [];
+    const percentOf = (i: DownloadItem) => (i.state === 'done' ? 100 : (i.progress?.percent ?? 0));
+    const percent =
+      children.length > 0
+        ? children.reduce((s, c) => s + percentOf(c), 0) / children.length
+        : percentOf(item);
+    return { ...toInfo(item, online), percent, children: children.map((c) => toInfo(c, online)) };
+  },
+);
+
+// ---- cancel and retry ---------------------------------------------------------------------------
+
+/** Re-reads and re-applies `f` when a concurrent write won (bounded). */
+async function withRetry<T>(
+  deps: { table: Table },
+  hh: string,
+  id: string,
+  f: (item: DownloadItem) => Promise<T>,
+): Promise<T> {
+  for (let i = 0; ; i++) {
+    const item = await load(deps, hh, id);
+    if (!item) throw new DownloadNotFoundError();
+    try {
+      return await f(item);
+    } catch (e) {
+      if (!(e instanceof StaleDownloadError) || i >= 4) throw e;
+    }
+  }
+}
+
+const CANCELLED: Reason = { code: 'cancelled', message: 'Cancelled' };
+
+async function cancelOne(deps: DownloadDeps, hh: string, id: string): Promise<DownloadItem> {
+  return withRetry(deps, hh, id, async (item) => {
+    if (isTerminal(item.state)) return item;
+    const next = await move(deps, item, 'cancelled', { set: { reason: CANCELLED } });
+    await publishUpdate(deps, next);
+    return next;
+  });
+}
+
+export const CancelInput = z.object({ id: JobId });
+
+/** The owner of the download or an admin. Cancelling a submission cancels its unfinished videos. */
+export const cancel = fn(CancelInput, async (deps: DownloadDeps, { id }): Promise<DownloadInfo> => {
+  const access = await requireAccess(deps, { permission: 'download' });
+  const item = await visible(deps, id, access);
+  if (item.kind === 'submission' && item.childCount > 0) {
+    for (const child of await childrenOf(deps, item)) {
+      if (!isTerminal(child.state)) await cancelOne(deps, access.householdId, child.id);
+    }
+    await syncParent(deps, access.householdId, item.id);
+  } else {
+    await cancelOne(deps, access.householdId, item.id);
+    if (item.parentId) await syncParent(deps, access.householdId, item.parentId);
+  }
+  await deps.notifyAgents?.(access.householdId);
+  const after = await load(deps, access.householdId, id);
+  return toInfo(after ?? item, await anyAgentOnline(deps, access.householdId));
+});
+
+async function requeue(deps: DownloadDeps, hh: string, id: string): Promise<void> {
+  await withRetry(deps, hh, id, async (item) => {
+    if (item.state !== 'failed' && item.state !== 'cancelled') return;
+    const next = await move(deps, item, 'queued', { set: { reason: null, progress: null, finishedAt: null, tries: 0 } });
+    await publishUpdate(deps, next);
+  });
+}
+
+export const RetryInput = z.object({ id: JobId });
+
+/** Puts a failed or cancelled download (or a submission's failed videos) back in the queue. */
+export const retry = fn(RetryInput, async (deps: DownloadDeps, { id }): Promise<DownloadInfo> => {
+  const access = await requireAccess(deps, { permission: 'download' });
+  const item = await visible(deps, id, access);
+  if (item.state !== 'failed' && item.state !== 'cancelled') {
+    throw new AppError('conflict', 'download.not_retryable', 'Only a failed or cancelled download can be retried');
+  }
+  if (item.kind === 'submission' && item.childCount > 0) {
+    for (const child of await childrenOf(deps, item)) await requeue(deps, access.householdId, child.id);
+    await syncParent(deps, access.householdId, item.id);
+  } else {
+    await requeue(deps, access.householdId, item.id);
+    if (item.parentId) await syncParent(deps, access.householdId, item.parentId);
+  }
+  await deps.notifyAgents?.(access.householdId);
+  const after = await load(deps, access.householdId, id);
+  return toInfo(after ?? item, await anyAgentOnline(deps, access.householdId));
+});
+
+// ---- the submission mirrors its videos ----------------------------------------------------------
+
+function aggregate(children: DownloadItem[]): { state: State; reason: Reason | null } {
+  const n = children.length;
+  const count = (s: State) => children.filter((c) => c.state === s).length;
+  const done = count('done');
+  const failed = count('failed');
+  const cancelled = count('cancelled');
+  if (done + failed + cancelled === n) {
+    if (failed > 0) return { state: 'failed', reason: { code: 'partial', message: `${failed} of ${n} videos failed` } };
+    if (done === 0) return { state: 'cancelled', reason: CANCELLED };
+    return { state: 'done', reason: null };
+  }
+  return children.some((c) => LEASED.includes(c.state))
+    ? { state: 'downloading', reason: null }
+    : { state: 'queued', reason: null };
+}
+
+/** Brings a resolved submission's state in line with its videos (never queues the submission itself). */
+export async function syncParent(deps: DownloadDeps, hh: string, parentId: string): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    const parent = await load(deps, hh, parentId);
+    if (!parent || parent.childCount === 0) return;
+    const target = aggregate(await childrenOf(deps, parent));
+    if (parent.state === target.state) return;
+    try {
+      let cur = parent;
+      const path: State[] = canTransition(cur.state, target.state) ? [target.state] : ['queued', target.state];
+      for (const to of path) {
+        if (!canTransition(cur.state, to)) return;
+        cur = await move(deps, cur, to, { set: { reason: to === target.state ? target.reason : null } });
+        // A resolved submission is never itself work for an agent.
+        if (to === 'queued') await deps.table.update(keys.download(hh, parentId), { remove: ['gsi1pk', 'gsi1sk'] });
+      }
+      await publishUpdate(deps, cur);
+      return;
+    } catch (e) {
+      if (!(e instanceof StaleDownloadError)) throw e;
+    }
+  }
+}
+
+// ---- what agents report (called by the hub) -----------------------------------------------------
+
+const guardOf = (agentId: string, attempt: number): LeaseGuard => ({ agentId, attempt });
+
+/** Takes up to `max` queued jobs of the household for an agent, oldest first. */
+export async function claimQueued(
+  deps: DownloadDeps,
+  hh: string,
+  agentId: string,
+  max: number,
+): Promise<DownloadItem[]> {
+  if (max <= 0) return [];
+  const page = await deps.table.query<DownloadItem>({
+    index: 'gsi1',
+    pk: keys.queueIndex(hh),
+    limit: Math.min(100, max * 3),
+  });
+  const claimed: DownloadItem[] = [];
+  for (const stale of page.items) {
+    if (claimed.length >= max) break;
+    const item = await load(deps, hh, stale.id);
+    if (!item || item.state !== 'queued') continue;
+    const to: State = item.kind === 'submission' ? 'resolving' : 'downloading';
+    try {
+      const next = await move(deps, item, to, { takeLease: agentId, add: { tries: 1 }, set: { progress: null } });
+      claimed.push(next);
+      await publishUpdate(deps, next);
+      if (next.parentId) await syncParent(deps, hh, next.parentId);
+    } catch (e) {
+      if (!(e instanceof StaleDownloadError)) throw e;
+    }
+  }
+  return claimed;
+}
+
+/** Extends the agent's lease; false when the agent no longer holds this attempt. */
+export async function renewLease(deps: DownloadDeps, hh: string, id: string, guard: LeaseGuard): Promise<boolean> {
+  const leaseUntil = deps.clock.now() + LEASE_MS;
+  try {
+    await deps.table.update(keys.download(hh, id), {
+      set: { leaseUntil, gsi2pk: keys.LEASE_INDEX, gsi2sk: keys.leaseSk(leaseUntil, hh, id) },
+      condition: {
+        and: [
+          { attr: 'leaseOwner', op: '=', value: guard.agentId },
+          { attr: 'attempt', op: '=', value: guard.attempt },
+        ],
+      },
+    });
+    return true;
+  } catch (e) {
+    if (e instanceof ConditionFailedError) return false;
+    throw e;
+  }
+}
+
+/** Records progress (and renews the lease); false when the agent no longer holds the job. */
+export async function reportProgress(
+  deps: DownloadDeps,
+  hh: string,
+  id: string,
+  guard: LeaseGuard,
+  progress: Omit<Progress, 'at'>,
+): Promise<boolean> {
+  const now = deps.clock.now();
+  const leaseUntil = now + LEASE_MS;
+  let item: DownloadItem;
+  try {
+    item = await deps.table.update<DownloadItem>(keys.download(hh, id), {
+      set: {
+        progress: { ...progress, at: now },
+        leaseUntil,
+        gsi2pk: keys.LEASE_INDEX,
+        gsi2sk: keys.leaseSk(leaseUntil, hh, id),
+      },
+      condition: {
+        and: [
+          { attr: 'state', op: '=', value: 'downloading' },
+          { attr: 'leaseOwner', op: '=', value: guard.agentId },
+          { attr: 'attempt', op: '=', value: guard.attempt },
+        ],
+      },
+    });
+  } catch (e) {
+    if (e instanceof ConditionFailedError) return false;
+    throw e;
+  }
+  await publish(deps, item, {
+    type: 'download.progress',
+    data: { id: item.id, parentId: item.parentId, state: item.state, progress: item.progress },
+  });
+  return true;
+}
+
+/** An agent-reported move (post-processing, importing, done, failed, or back to queued). */
+export async function reportState(
+  deps: DownloadDeps,
+  hh: string,
+  id: string,
+  guard: LeaseGuard,
+  to: State,
+  set: Record<string, unknown> = {},
+): Promise<DownloadItem | undefined> {
+  const item = await load(deps, hh, id);
+  if (!item || item.leaseOwner !== guard.agentId || item.attempt !== guard.attempt) return undefined;
+  if (item.state === to) return item;
+  if (!canTransition(item.state, to)) return undefined;
+  try {
+    const next = await move(deps, item, to, { lease: guard, set });
+    await publishUpdate(deps, next);
+    if (next.parentId) await syncParent(deps, hh, next.parentId);
+    return next;
+  } catch (e) {
+    if (e instanceof StaleDownloadError) return undefined;
+    throw e;
+  }
+}
+
+export async function reportDone(
+  deps: DownloadDeps,
+  hh: string,
+  id: string,
+  guard: LeaseGuard,
+  files: StoredFile[],
+): Promise<DownloadItem | undefined> {
+  const bytes = files.reduce((s, f) => s + f.bytes, 0);
+  const item = await load(deps, hh, id);
+  const percent = { percent: 100, downloadedBytes: item?.progress?.downloadedBytes ?? bytes, totalBytes: item?.progress?.totalBytes ?? null, speed: null, eta: null, at: deps.clock.now() };
+  const next = await reportState(deps, hh, id, guard, 'done', { files, progress: percent, reason: null });
+  if (next && next.state === 'done' && item?.state !== 'done') {
+    await addStoredBytes(deps, hh, next.userId, bytes);
+  }
+  return next;
+}
+
+/** Failures the agent reports, or a lease that ran out: retried until maxAttempts, then failed. */
+export async function reportFailed(
+  deps: DownloadDeps,
+  hh: string,
+  id: string,
+  guard: LeaseGuard,
+  reason: Reason,
+): Promise<DownloadItem | undefined> {
+  return reportState(deps, hh, id, guard, 'failed', { reason });
+}
+
+// ---- resolution ---------------------------------------------------------------------------------
+
+/** Claims a video for a download, or names the download that already has it. */
+async function claimVideo(
+  deps: DownloadDeps,
+  hh: string,
+  video: { extractor: string; videoId: string; title: string },
+  downloadId: string,
+  userId: string,
+): Promise<Duplicate | undefined> {
+  const key = keys.videoClaim(hh, video.extractor, video.videoId);
+  const claim: VideoClaimItem = {
+    ...key,
+    type: 'download_video',
+    downloadId,
+    userId,
+    title: video.title,
+    createdAt: deps.clock.now(),
+  };
+  for (let i = 0; i < 3; i++) {
+    const existing = await deps.table.get<VideoClaimItem>(key);
+    if (existing) {
+      const holder = await load(deps, hh, existing.downloadId);
+      // A failed or cancelled download does not block downloading the video again.
+      if (holder && holder.state !== 'failed' && holder.state !== 'cancelled') {
+        return { videoId: video.videoId, title: video.title, existingId: existing.downloadId };
+      }
+    }
+    try {
+      await deps.table.put(
+        claim,
+        existing ? { attr: 'downloadId', op: '=', value: existing.downloadId } : notExists,
+      );
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof ConditionFailedError)) throw e;
+    }
+  }
+  return { videoId: video.videoId, title: video.title, existingId: 'unknown' };
+}
+
+/**
+ * The agent resolved a submission: queue one video job per new entry, report duplicates, and
+ * take the playlist's extra videos from the member's hourly quota (all or nothing).
+ */
+export async function reportResolved(
+  deps: DownloadDeps,
+  hh: string,
+  id: string,
+  guard: LeaseGuard,
+  result: ResolveResult,
+): Promise<DownloadItem | undefined> {
+  const parent = await load(deps, hh, id);
+  if (!parent || parent.kind !== 'submission' || parent.state !== 'resolving') return undefined;
+  if (parent.leaseOwner !== guard.agentId || parent.attempt !== guard.attempt) return undefined;
+  const first = result.entries[0];
+  const header = {
+    title: result.playlist?.title ?? first?.title ?? null,
+    channel: result.playlist?.channel ?? first?.channel ?? null,
+    playlist: result.kind === 'playlist' ? (result.playlist?.title ?? null) : null,
+  };
+  if (!first) {
+    return reportState(deps, hh, id, guard, 'failed', {
+      ...header,
+      reason: { code: 'empty', message: 'There is nothing to download at that link' },
+    });
+  }
+  const now = deps.clock.now();
+  const children: DownloadItem[] = [];
+  const duplicates: Duplicate[] = [];
+  for (const video of result.entries) {
+    const ulid = newUlid(now);
+    const childId = `dl_${ulid}`;
+    const dup = await claimVideo(deps, hh, video, childId, parent.userId);
+    if (dup) {
+      duplicates.push(dup);
+      continue;
+    }
+    children.push({
+      pk: `H#${hh}`,
+      sk: `DL#${ulid}`,
+      type: 'download',
+      v: ENTITY_VERSION,
+      rev: 1,
+      id: childId,
+      householdId: hh,
+      userId: parent.userId,
+      kind: 'video',
+      parentId: parent.id,
+      url: video.url,
+      quality: parent.quality,
+      target: parent.target,
+      state: 'queued',
+      reason: null,
+      title: video.title,
+      channel: video.channel,
+      video,
+      playlist: header.playlist,
+      progress: null,
+      files: [],
+      childCount: 0,
+      childIds: [],
+      duplicates: [],
+      attempt: 0,
+      leaseOwner: null,
+      leaseUntil: null,
+      createdAt: now,
+      updatedAt: now,
+      finishedAt: null,
+      tries: 0,
+      gsi1pk: keys.queueIndex(hh),
+      gsi1sk: ulid,
+    });
+  }
+  const releaseClaims = async () => {
+    for (const c of children) {
+      const v = c.video;
+      if (!v) continue;
+      await deps.table
+        .delete(keys.videoClaim(hh, v.extractor, v.videoId), { attr: 'downloadId', op: '=', value: c.id })
+        .catch((e: unknown) => {
+          if (!(e instanceof ConditionFailedError)) throw e;
+        });
+    }
+  };
+  if (children.length === 0) {
+    const names = duplicates.map((d) => d.title).slice(0, 3).join(', ');
+    return reportState(deps, hh, id, guard, 'failed', {
+      ...header,
+      duplicates,
+      reason: {
+        code: 'duplicate',
+        message: `Already downloaded or queued in this household: ${names}${duplicates.length > 3 ? '…' : ''}`,
+      },
+    });
+  }
+  try {
+    await reserveVideos(deps, hh, parent.userId, children.length - 1, await limitsOf(deps, hh));
+  } catch (e) {
+    if (!(e instanceof AppError) || e.code !== 'download.quota_exceeded') throw e;
+    await releaseClaims();
+    return reportState(deps, hh, id, guard, 'failed', {
+      ...header,
+      duplicates,
+      reason: { code: 'quota', message: e.message },
+    });
+  }
+  for (let i = 0; i < children.length; i += 25) {
+    await deps.table.batchWrite({ puts: children.slice(i, i + 25) });
+  }
+  try {
+    const next = await move(deps, parent, 'downloading', {
+      lease: guard,
+      set: {
+        ...header,
+        duplicates,
+        childCount: children.length,
+        childIds: children.map((c) => c.id),
+        leaseOwner: null,
+        leaseUntil: null,
+      },
+    });
+    await deps.table.update(keys.download(hh, id), { remove: ['gsi2pk', 'gsi2sk'] });
+    await publishUpdate(deps, next);
+    for (const c of children) await publishUpdate(deps, c);
+    await deps.notifyAgents?.(hh);
+    return next;
+  } catch (e) {
+    if (!(e instanceof StaleDownloadError)) throw e;
+    // Cancelled while resolving: the videos never existed.
+    await deps.table.batchWrite({ deletes: children.map((c) => keys.download(hh, c.id)) });
+    await releaseClaims();
+    return undefined;
+  }
+}
+
+// ---- leases that ran out ------------------------------------------------------------------------
+
+export const AGENT_LOST: Reason = {
+  code: 'agent_lost',
+  message: 'The household agent stopped responding and the download was given up',
+};
+
+/**
+ * Jobs whose agent vanished: back to the queue (another agent, or the same one after a restart,
+ * picks them up) until the household's maxAttempts, then failed with a reason. Run from the tick.
+ */
+export async function sweepLeases(deps: DownloadDeps, options: { limit?: number } = {}): Promise<{ requeued: number; failed: number }> {
+  const now = deps.clock.now();
+  const page = await deps.table.query<DownloadItem>({
+    index: 'gsi2',
+    pk: keys.LEASE_INDEX,
+    sk: { lt: `${String(now).padStart(13, '0')}#` },
+    limit: options.limit ?? 100,
+  });
+  let requeued = 0;
+  let failed = 0;
+  for (const stale of page.items) {
+    const item = await load(deps, stale.householdId, stale.id);
+    if (!item || !LEASED.includes(item.state) || item.leaseUntil === null || item.leaseUntil > now) continue;
+    const limits = await limitsOf(deps, item.householdId);
+    const guard = guardOf(item.leaseOwner ?? '', item.attempt);
+    const giveUp = Number(item.tries ?? item.attempt) >= limits.maxAttempts;
+    try {
+      const next = await move(deps, item, giveUp ? 'failed' : 'queued', {
+        lease: guard,
+        set: giveUp ? { reason: AGENT_LOST } : { progress: null },
+      });
+      if (giveUp) failed++;
+      else requeued++;
+      await publishUpdate(deps, next);
+      if (next.parentId) await syncParent(deps, next.householdId, next.parentId);
+      await deps.notifyAgents?.(next.householdId);
+    } catch (e) {
+      if (!(e instanceof StaleDownloadError)) throw e;
+    }
+  }
+  return { requeued, failed };
+}

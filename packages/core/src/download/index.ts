@@ -1,0 +1,10 @@
+export * from './agents.ts';
+export * from './download.ts';
+export * from './errors.ts';
+export * from './hub.ts';
+export * from './protocol.ts';
+export * from './quota.ts';
+export * from './state.ts';
+export * from './url.ts';
+export { keys as downloadKeys } from './keys.ts';
+export type { AgentItem, DownloadItem } from './keys.ts';
