@@ -1,0 +1,293 @@
+/**
+ * The download domain through its public operations and the transport-independent hub, with a
+ * scripted agent (the real agent over a real socket is tested in packages/agent).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { STORES, type TestDeps } from '../actor/testing.ts';
+import * as Audit from '../audit/audit.ts';
+import * as Agents from './agents.ts';
+import * as Download from './download.ts';
+import { type AgentSession, onAgentMessage, openAgentSession } from './hub.ts';
+import type { AgentMessageInput, JobOffer, ResolvedVideo, ServerMessage } from './protocol.ts';
+import { AgentMessage } from './protocol.ts';
+import { setLimits } from './quota.ts';
+import { as, RecordingRealtime, type SeededHousehold, seedHousehold } from './testing.ts';
+
+const target = { sectionKey: '1', preset: 'other-videos' as const };
+
+const video = (id: string, title = `Video ${id}`): ResolvedVideo => ({
+  videoId: id,
+  extractor: 'youtube',
+  url: `https://www.youtube.com/watch?v=${id}`,
+  title,
+  channel: 'Chan',
+  duration: 61,
+  uploadDate: '20240102',
+  thumbnail: null,
+});
+
+describe.each(STORES)('on $name', ({ open, skip }) => {
+  let deps: TestDeps & Download.DownloadDeps & { realtime: RecordingRealtime };
+  let h: SeededHousehold;
+  let opened = false;
+  let pokes: string[];
+
+  beforeEach(async (context) => {
+    if (skip) context.skip();
+    pokes = [];
+    deps = Object.assign(await open(), {
+      realtime: new RecordingRealtime(),
+      notifyAgents: (hh: string) => {
+        pokes.push(hh);
+      },
+    });
+    opened = true;
+    h = await seedHousehold(deps);
+  });
+  afterEach(async () => {
+    if (opened) await deps.close();
+    opened = false;
+  });
+
+  const send = async (session: AgentSession, msg: AgentMessageInput): Promise<ServerMessage[]> =>
+    onAgentMessage(deps, session, AgentMessage.parse(msg));
+
+  async function connectAgent(concurrency = 2, running: AgentMessageInput extends never ? never : [] = []) {
+    const { token, agent } = await as(h.owner, h.hh, () => Agents.createAgent(deps, { name: 'NAS' }));
+    const session = await openAgentSession(deps, token);
+    const frames = await send(session, {
+      type: 'hello',
+      protocol: 1,
+      version: 'test',
+      capabilities: { ytDlpVersion: '2023.03.04', ffmpeg: true, concurrency },
+      running,
+    });
+    return { token, agent, session, frames };
+  }
+
+  const offers = (frames: ServerMessage[]) => frames.filter((f): f is JobOffer => f.type === 'job.offer');
+
+  it('agent tokens: shown once, stored hashed, revocable; only admins manage them', async () => {
+    const { token, agent } = await as(h.owner, h.hh, () => Agents.createAgent(deps, { name: ' Basement NAS ' }));
+    expect(agent).toMatchObject({ name: 'Basement NAS', online: false, revoked: false });
+    expect(token).toMatch(/^mna_/);
+    expect(await Agents.authenticateAgent(deps, token)).toEqual({ householdId: h.hh, agentId: agent.id, name: 'Basement NAS' });
+    const stored = JSON.stringify(await deps.table.get({ pk: `H#${h.hh}`, sk: `AGT#${agent.id}` }));
+    expect(stored).not.toContain(token);
+    await expect(as(h.alice, h.hh, () => Agents.createAgent(deps, { name: 'x' }))).rejects.toMatchObject({
+      kind: 'forbidden',
+    });
+    await as(h.owner, h.hh, () => Agents.revokeAgent(deps, { agentId: agent.id }));
+    await expect(Agents.authenticateAgent(deps, token)).rejects.toMatchObject({ code: 'agent.unauthorized' });
+    await expect(Agents.authenticateAgent(deps, 'mna_garbage')).rejects.toMatchObject({ code: 'agent.unauthorized' });
+    const actions = (await as(h.owner, h.hh, () => Audit.list(deps, { limit: 10 }))).entries.map((e) => e.action);
+    expect(actions).toEqual(['agent.revoked', 'agent.created']);
+    const [listed] = await as(h.owner, h.hh, () => Agents.listAgents(deps));
+    expect(listed).toMatchObject({ id: agent.id, revoked: true, online: false });
+  });
+
+  it('refuses a malformed URL, an unsupported site and a quota overrun with a clear error and no job', async () => {
+    await expect(
+      as(h.alice, h.hh, () => Download.submit(deps, { url: 'htp:/nonsense', target })),
+    ).rejects.toMatchObject({ kind: 'invalid', code: 'download.invalid_url' });
+    await expect(
+      as(h.alice, h.hh, () => Download.submit(deps, { url: 'https://example.com/watch/123', target })),
+    ).rejects.toMatchObject({ kind: 'invalid', code: 'download.unsupported_site', message: expect.stringContaining('example.com') });
+    await as(h.owner, h.hh, () => setLimits(deps, { videosPerHour: 2 }));
+    await as(h.alice, h.hh, () => Download.submit(deps, { url: 'https://youtu.be/aaaaaaaaaaa', target }));
+    await as(h.alice, h.hh, () => Download.submit(deps, { url: 'https://youtu.be/bbbbbbbbbbb', target }));
+    const over = as(h.alice, h.hh, () => Download.submit(deps, { url: 'https://youtu.be/ccccccccccc', target }));
+    await expect(over).rejects.toMatchObject({ kind: 'rate_limited', code: 'download.quota_exceeded' });
+    await expect(over).rejects.toThrow(/2 videos per hour and have used 2; try again in \d+ min/);
+    const mine = await as(h.alice, h.hh, () => Download.list(deps, {}));
+    expect(mine.downloads.map((d) => d.url)).toEqual([
+      'https://youtu.be/bbbbbbbbbbb',
+      'https://youtu.be/aaaaaaaaaaa',
+    ]);
+    // Bob's allowance is his own; the hour rolls over.
+    await as(h.bob, h.hh, () => Download.submit(deps, { url: 'https://youtu.be/ddddddddddd', target }));
+    deps.clock.advance(3_600_000);
+    await as(h.alice, h.hh, () => Download.submit(deps, { url: 'https://youtu.be/ccccccccccc', target }));
+  });
+
+  it('a playlist: queued while no agent is online, resolved into one job per video, downloaded, done; duplicates reported', async () => {
+    const sub = await as(h.alice, h.hh, () =>
+      Download.submit(deps, { url: 'https://www.youtube.com/playlist?list=PLx', quality: '720p', target }),
+    );
+    expect(sub).toMatchObject({ state: 'queued', waitingForAgent: true, kind: 'submission' });
+    expect(pokes).toEqual([h.hh]);
+
+    const { session, frames } = await connectAgent(2);
+    expect(frames[0]).toMatchObject({ type: 'welcome', householdId: h.hh });
+    const [resolve] = offers(frames);
+    expect(resolve).toMatchObject({ jobId: sub.id, kind: 'resolve', attempt: 1, url: sub.url, quality: '720p' });
+    expect((await as(h.alice, h.hh, () => Download.get(deps, { id: sub.id }))).state).toBe('resolving');
+
+    const after = await send(session, {
+      type: 'job.resolved',
+      jobId: sub.id,
+      attempt: 1,
+      result: {
+        kind: 'playlist',
+        playlist: { id: 'PLx', title: 'Trip <2024>', channel: 'Chan' },
+        entries: [video('v1'), video('v2'), video('v3')],
+      },
+    });
+    const downloads = offers(after);
+    expect(downloads.map((o) => o.video?.videoId)).toEqual(['v1', 'v2']);
+    expect(downloads.every((o) => o.kind === 'download' && o.collection === 'Trip <2024>')).toBe(true);
+    const parent = await as(h.alice, h.hh, () => Download.get(deps, { id: sub.id }));
+    expect(parent).toMatchObject({ state: 'downloading', childCount: 3, playlist: 'Trip <2024>' });
+    expect(parent.children.map((c) => c.state)).toEqual(['downloading', 'downloading', 'queued']);
+
+    const [a, b] = downloads as [JobOffer, JobOffer];
+    await send(session, {
+      type: 'job.progress',
+      jobId: a.jobId,
+      attempt: a.attempt,
+      percent: 42.5,
+      downloadedBytes: 425,
+      totalBytes: 1000,
+      speed: 100,
+      eta: 6,
+    });
+    const progress = deps.realtime.messages.filter((m) => m.message.type === 'download.progress');
+    // To the member and to the owner (admin), each on their own topic in this household.
+    expect(progress.map((m) => m.topic)).toEqual(
+      expect.arrayContaining([
+        { householdId: h.hh, userId: h.alice },
+        { householdId: h.hh, userId: h.owner },
+      ]),
+    );
+    expect(progress.some((m) => m.topic && 'userId' in m.topic && m.topic.userId === h.bob)).toBe(false);
+    await send(session, { type: 'job.state', jobId: a.jobId, attempt: a.attempt, state: 'post-processing' });
+    await send(session, { type: 'job.state', jobId: a.jobId, attempt: a.attempt, state: 'importing' });
+    const next = await send(session, {
+      type: 'job.done',
+      jobId: a.jobId,
+      attempt: a.attempt,
+      files: [{ path: '/lib/Chan/Video v1 [v1].mp4', bytes: 5000, kind: 'video' }],
+    });
+    const third = offers(next)[0] as JobOffer;
+    expect(third.video?.videoId).toBe('v3');
+    await send(session, { type: 'job.done', jobId: b.jobId, attempt: b.attempt, files: [] });
+    await send(session, { type: 'job.done', jobId: third.jobId, attempt: third.attempt, files: [] });
+    const done = await as(h.alice, h.hh, () => Download.get(deps, { id: sub.id }));
+    expect(done).toMatchObject({ state: 'done', percent: 100 });
+    expect(done.children.every((c) => c.state === 'done')).toBe(true);
+    const quota = await as(h.alice, h.hh, () => import('./quota.ts').then((q) => q.myQuota(deps)));
+    expect(quota).toMatchObject({ usedThisHour: 3, usedBytes: 5000 });
+
+    // The same video again (by Bob): reported as a duplicate, no job.
+    const again = await as(h.bob, h.hh, () => Download.submit(deps, { url: 'https://youtu.be/v2', target }));
+    const [offer] = offers(await send(session, { type: 'heartbeat', running: [] }));
+    expect(offer?.jobId).toBe(again.id);
+    await send(session, {
+      type: 'job.resolved',
+      jobId: again.id,
+      attempt: 1,
+      result: { kind: 'video', playlist: null, entries: [video('v2', 'Video v2')] },
+    });
+    const dup = await as(h.bob, h.hh, () => Download.get(deps, { id: again.id }));
+    expect(dup).toMatchObject({ state: 'failed', childCount: 0, reason: { code: 'duplicate' } });
+    expect(dup.reason?.message).toMatch(/Already downloaded or queued in this household: Video v2/);
+    expect(dup.duplicates).toEqual([{ videoId: 'v2', title: 'Video v2', existingId: downloads[1]?.jobId }]);
+  });
+
+  it('a private video fails the submission with the reason and creates no video job', async () => {
+    const sub = await as(h.alice, h.hh, () => Download.submit(deps, { url: 'https://youtu.be/privateAAAA', target }));
+    const { session, frames } = await connectAgent();
+    const [offer] = offers(frames);
+    await send(session, {
+      type: 'job.failed',
+      jobId: sub.id,
+      attempt: (offer as JobOffer).attempt,
+      reason: { code: 'private_video', message: 'This video is private' },
+    });
+    const got = await as(h.alice, h.hh, () => Download.get(deps, { id: sub.id }));
+    expect(got).toMatchObject({ state: 'failed', childCount: 0, reason: { code: 'private_video', message: 'This video is private' } });
+    expect(got.children).toEqual([]);
+    // Members cannot see each other's downloads; the owner can.
+    await expect(as(h.bob, h.hh, () => Download.get(deps, { id: sub.id }))).rejects.toMatchObject({ kind: 'not_found' });
+    expect((await as(h.owner, h.hh, () => Download.list(deps, {}))).downloads).toHaveLength(1);
+    expect((await as(h.bob, h.hh, () => Download.list(deps, {}))).downloads).toHaveLength(0);
+  });
+
+  it('a vanished agent: the lease expires, the job is re-queued, then failed with a reason after maxAttempts', async () => {
+    await as(h.owner, h.hh, () => setLimits(deps, { maxAttempts: 2 }));
+    const sub = await as(h.alice, h.hh, () => Download.submit(deps, { url: 'https://youtu.be/zzzzzzzzzzz', target }));
+    const { session } = await connectAgent(1);
+    // Reports from a stale attempt are ignored after the lease moved on.
+    deps.clock.advance(Download.LEASE_MS + 1);
+    expect(await Download.sweepLeases(deps)).toEqual({ requeued: 1, failed: 0 });
+    expect((await as(h.alice, h.hh, () => Download.get(deps, { id: sub.id }))).state).toBe('queued');
+    const [retryOffer] = offers(await send(session, { type: 'heartbeat', running: [] }));
+    expect(retryOffer).toMatchObject({ jobId: sub.id, attempt: 2 });
+    await send(session, {
+      type: 'job.resolved',
+      jobId: sub.id,
+      attempt: 1,
+      result: { kind: 'video', playlist: null, entries: [video('zz')] },
+    });
+    expect((await as(h.alice, h.hh, () => Download.get(deps, { id: sub.id }))).state).toBe('resolving');
+    deps.clock.advance(Download.LEASE_MS + 1);
+    expect(await Download.sweepLeases(deps)).toEqual({ requeued: 0, failed: 1 });
+    const failed = await as(h.alice, h.hh, () => Download.get(deps, { id: sub.id }));
+    expect(failed).toMatchObject({ state: 'failed', reason: { code: 'agent_lost' } });
+    // Retry puts it back in the queue.
+    const retried = await as(h.alice, h.hh, () => Download.retry(deps, { id: sub.id }));
+    expect(retried).toMatchObject({ state: 'queued', reason: null });
+  });
+
+  it('a reconnecting agent keeps its running jobs; a restarted one gives its forgotten jobs back at once', async () => {
+    const sub = await as(h.alice, h.hh, () => Download.submit(deps, { url: 'https://youtu.be/rrrrrrrrrrr', target }));
+    const { token, session } = await connectAgent(1);
+    const s2 = await openAgentSession(deps, token);
+    const resumed = await send(s2, {
+      type: 'hello',
+      protocol: 1,
+      version: 'test',
+      capabilities: { ytDlpVersion: null, ffmpeg: false, concurrency: 1 },
+      running: [{ jobId: sub.id, attempt: 1, state: 'resolving' }],
+    });
+    expect(offers(resumed)).toEqual([]);
+    expect(resumed.filter((f) => f.type === 'job.revoke' || f.type === 'job.cancel')).toEqual([]);
+    expect((await as(h.alice, h.hh, () => Download.get(deps, { id: sub.id }))).attempt).toBe(1);
+    // The old connection is superseded: its heartbeat is refused.
+    const old = await send(session, { type: 'heartbeat', running: [] });
+    expect(old[0]).toMatchObject({ type: 'error', fatal: true });
+    // A restart: hello without the job → it is offered again as a new attempt.
+    const s3 = await openAgentSession(deps, token);
+    const restarted = await send(s3, {
+      type: 'hello',
+      protocol: 1,
+      version: 'test',
+      capabilities: { ytDlpVersion: null, ffmpeg: false, concurrency: 1 },
+      running: [],
+    });
+    expect(offers(restarted)).toMatchObject([{ jobId: sub.id, attempt: 2 }]);
+  });
+
+  it('cancel: a running job is cancelled and the agent is told to stop; presence drives waitingForAgent', async () => {
+    const { session } = await connectAgent(1);
+    const sub = await as(h.alice, h.hh, () => Download.submit(deps, { url: 'https://youtu.be/ccccccccccc', target }));
+    expect(sub.waitingForAgent).toBe(false);
+    const [offer] = offers(await send(session, { type: 'heartbeat', running: [] }));
+    expect(offer?.jobId).toBe(sub.id);
+    await as(h.alice, h.hh, () => Download.cancel(deps, { id: sub.id }));
+    const frames = await send(session, {
+      type: 'heartbeat',
+      running: [{ jobId: sub.id, attempt: 1, state: 'resolving' }],
+    });
+    expect(frames).toContainEqual(expect.objectContaining({ type: 'job.cancel', jobId: sub.id }));
+    // A late report from the cancelled attempt changes nothing.
+    await send(session, { type: 'job.failed', jobId: sub.id, attempt: 1, reason: { code: 'x', message: 'late' } });
+    expect((await as(h.alice, h.hh, () => Download.get(deps, { id: sub.id }))).state).toBe('cancelled');
+    await expect(as(h.alice, h.hh, () => Download.cancel(deps, { id: 'dl_01JAAAAAAAAAAAAAAAAAAAAAAA' }))).rejects.toMatchObject({
+      kind: 'not_found',
+    });
+    deps.clock.advance(Agents.PRESENCE_MS + 1);
+    const later = await as(h.alice, h.hh, () => Download.submit(deps, { url: 'https://youtu.be/eeeeeeeeeee', target }));
+    expect(later.waitingForAgent).toBe(true);
+  });
+});
