@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   closeBrowser,
   expectNoA11yViolations,
+  type RunningApp,
   type RunningPlexApp,
+  startApp,
   startAppWithPlex,
   withPage,
 } from './harness.ts';
@@ -173,15 +175,30 @@ describe('identity: Plex sign-in, households, joining and invites', () => {
       );
       expect(link).toMatch(/\/invite\/[^/]+$/);
 
-      // act: sam opens the link and joins
-      await sam.goto(link);
-      await sam.getByTestId('invite-preview').waitFor();
-      expect(await sam.getByRole('heading', { level: 1 }).textContent()).toBe(story.householdName);
-      await expectNoA11yViolations(sam);
-      await sam.getByRole('button', { name: `Join ${story.householdName}` }).click();
+      // act: sam opens the link on his phone, where he is not signed in yet: preview, sign in, join
+      await withPage(
+        'identity-sam-phone',
+        async (phone) => {
+          await phone.goto(link);
+          await phone.getByTestId('invite-preview').waitFor();
+          expect(await phone.getByRole('heading', { level: 1 }).textContent()).toBe(story.householdName);
+          await expectNoA11yViolations(phone);
+          await phone.getByRole('link', { name: 'Sign in to join' }).click();
+          await phone.waitForURL(/\/sign-in\?returnTo=%2Finvite%2F/);
+          await signInWithPlex(phone, 'Sam Stranger (sam)');
+          await phone.waitForURL(link);
+          await phone.getByRole('button', { name: `Join ${story.householdName}` }).click();
 
-      // assert
-      await sam.waitForURL(`${app.url}/households/${story.hid}`);
+          // assert
+          await phone.waitForURL(`${app.url}/households/${story.hid}`);
+          expect(await phone.getByTestId('my-role').textContent()).toBe('Member');
+          await expectNoA11yViolations(phone);
+        },
+        { context: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } },
+      );
+
+      // assert: the first device learns about the new household too
+      await sam.goto(`${app.url}/households/${story.hid}`);
       expect(await sam.getByTestId('my-role').textContent()).toBe('Member');
     });
 
@@ -371,4 +388,39 @@ describe('identity: Plex sign-in, households, joining and invites', () => {
         },
       },
     ));
+});
+
+describe('identity: configured OAuth / OIDC sign-in buttons', () => {
+  let oidcApp: RunningApp;
+
+  beforeAll(async () => {
+    oidcApp = await startApp({
+      env: {
+        MEDIANEST_GITHUB_CLIENT_ID: 'e2e-github-client',
+        MEDIANEST_GITHUB_CLIENT_SECRET: 'e2e-github-secret',
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await oidcApp?.close();
+  });
+
+  it('shows a button per configured provider whose link starts that provider’s flow', () =>
+    withPage('identity-oauth-buttons', async (page) => {
+      // arrange / act
+      await page.goto(`${oidcApp.url}/sign-in?returnTo=%2Faccount`);
+      const github = page.getByRole('link', { name: 'Sign in with GitHub' });
+      await github.waitFor();
+      await expectNoA11yViolations(page);
+
+      // assert: the link goes through our server, which redirects to GitHub with our client id
+      const href = (await github.getAttribute('href')) ?? '';
+      expect(href).toBe('/api/v1/auth/oidc/github/start?returnTo=%2Faccount');
+      const res = await page.request.get(`${oidcApp.url}${href}`, { maxRedirects: 0 });
+      expect(res.status()).toBe(302);
+      const location = new URL(res.headers().location ?? '');
+      expect(location.origin + location.pathname).toBe('https://github.com/login/oauth/authorize');
+      expect(location.searchParams.get('client_id')).toBe('e2e-github-client');
+    }));
 });
