@@ -1,0 +1,44 @@
+/**
+ * What the library module needs beyond the domain ports. The composition root provides it from
+ * the System plus the outbound Http adapter and the integration settings (which hold each
+ * household server's chosen URL and the household token).
+ */
+import type { DomainDeps } from '../actor/deps.ts';
+import type { Blob } from '../port/blob.ts';
+import type { Http } from '../port/http.ts';
+import type { Queue } from '../port/queue.ts';
+
+/** One of the household's Plex Media Servers, as MediaNest reaches it. */
+export interface PlexServerConnection {
+  machineIdentifier: string;
+  name: string;
+  /** The URL chosen for it (integration settings). */
+  baseUrl: string;
+  /** The household's token for it (the owner's); never leaves core. */
+  token: string;
+}
+
+/** Where the household's servers come from (the integration module implements it). */
+export interface LibraryServers {
+  list(householdId: string): Promise<PlexServerConnection[]>;
+}
+
+export interface LibraryDeps extends DomainDeps {
+  http: Http;
+  blob: Blob;
+  queue: Queue;
+  servers: LibraryServers;
+  /** plex.tv (sharing data); the simulator in tests. Default `https://plex.tv`. */
+  plexTvUrl?: string;
+  /** `X-Plex-Client-Identifier` MediaNest uses towards Plex. */
+  clientIdentifier?: string;
+  /** Per attempt towards a Plex server while a member waits (browse, search, images). Default 8 s. */
+  timeoutMs?: number;
+  /** Per attempt for the sync's large pages. Default 30 s. */
+  syncTimeoutMs?: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 8_000;
+export const DEFAULT_SYNC_TIMEOUT_MS = 30_000;
+export const PLEX_TV = 'https://plex.tv';
+export const CLIENT_IDENTIFIER = 'medianest';
