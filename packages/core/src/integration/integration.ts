@@ -15,7 +15,6 @@
  *   membership being unchanged.
  */
 import { z } from 'zod';
-import { useActor } from '../actor/context.ts';
 import type { DomainDeps } from '../actor/deps.ts';
 import { fn } from '../actor/fn.ts';
 import { auditOp } from '../audit/entry.ts';
@@ -607,9 +606,3 @@ export const setMonitors = fn(MonitorsInput, async (deps: DomainDeps, input): Pr
   });
   return toInfo(item);
 });
-
-/** The acting user, for code that runs both for users and the system actor. */
-export function actorId(): string {
-  const a = useActor();
-  return a.type === 'user' ? a.userId : 'system';
-}

@@ -99,8 +99,3 @@ export function monitorStatus(name: KumaStatusName): CardStatus {
       return 'unknown';
   }
 }
-
-/** What members may receive (every card on the household topic passes through here). */
-export function publicCard(c: Card): Card {
-  return c;
-}
