@@ -501,7 +501,8 @@ export const syncStatus = fn(z.object({}).default({}), async (deps: LibraryDeps)
 export interface LibrarySystem {
   http: Http;
   libraryServers: LibraryServers;
-  plexTvUrl?: string;
+  /** Chunking overrides (tests, benchmarks). */
+  librarySync?: SyncDeps['sync'];
 }
 
 export function syncDepsOf(system: System & Partial<LibrarySystem>, logger?: Logger): SyncDeps {
@@ -519,6 +520,7 @@ export function syncDepsOf(system: System & Partial<LibrarySystem>, logger?: Log
     http: system.http,
     servers: system.libraryServers,
     logger: logger ?? system.logger,
+    ...(system.librarySync ? { sync: system.librarySync } : {}),
   };
 }
 

@@ -97,7 +97,13 @@ export function libraryDeps(
       while (queue.messages.length > 0 && out.length < max) {
         const m = queue.messages.shift() as QueueMessage;
         const env = m.body as { type: string; data: unknown };
-        out.push(await syncStep(deps, SyncJobData.parse(env.data)));
+        try {
+          out.push(await syncStep(deps, SyncJobData.parse(env.data)));
+        } catch (err) {
+          // As the queue would: the failed message becomes visible again.
+          queue.messages.unshift(m);
+          throw err;
+        }
       }
       return out;
     },
