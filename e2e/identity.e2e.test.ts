@@ -222,6 +222,20 @@ describe('identity: Plex sign-in, households, joining and invites', () => {
         await olivia.getByTestId('invite-list').waitFor();
         expect(await olivia.getByTestId('invite').textContent()).toContain('used 1 of 2');
 
+        // a second link, revoked after confirming: listed as revoked, and its landing page says so
+        await olivia.getByRole('button', { name: 'Create link' }).click();
+        await expect.poll(() => olivia.getByTestId('invite').count()).toBe(2);
+        const fresh = await olivia.getByTestId('invite-link').inputValue();
+        const code = fresh.split('/').pop() ?? '';
+        await olivia.getByRole('button', { name: `Revoke ${code}` }).click();
+        await olivia.getByTestId('confirm-dialog').getByRole('button', { name: 'Revoke' }).click();
+        await olivia.locator('[data-testid="invite"][data-state="revoked"]').waitFor();
+        await olivia.goto(fresh);
+        await olivia.getByTestId('invite-invalid').waitFor();
+        expect(await olivia.getByTestId('invite-invalid').textContent()).toContain('revoked');
+        await olivia.goto(`${app.url}/households/${story.hid}/settings/invites`);
+        await olivia.getByTestId('invite-list').waitFor();
+
         await olivia.getByRole('link', { name: 'Audit log' }).first().click();
         await olivia.getByTestId('audit-list').waitFor();
         expect(await olivia.getByTestId('audit-entry').count()).toBeGreaterThan(0);
@@ -231,7 +245,36 @@ describe('identity: Plex sign-in, households, joining and invites', () => {
     );
   });
 
-  it('olivia manages a member: permission, suspension, and a confirmed removal', () =>
+  it('olivia imports the server’s Plex friends as pending members and approves one', () =>
+    withPage(
+      'identity-import-friends',
+      async (page) => {
+        // arrange: fiona has server access but never joined
+        await page.goto(`${app.url}/households/${sofar().hid}/settings/members`);
+        await page.getByTestId('member-list').waitFor();
+
+        // act
+        await page.getByRole('button', { name: 'Import Plex friends' }).click();
+
+        // assert: fiona arrives pending; approving makes her active
+        await page.getByText(/^Imported \d+ Plex friends?$/).waitFor();
+        const fiona = page.getByTestId('member').filter({ hasText: 'Fiona' });
+        await expect.poll(() => fiona.getByTestId('member-status').textContent()).toBe('pending');
+        await fiona.getByRole('button', { name: 'Approve' }).click();
+        await expect.poll(() => fiona.getByTestId('member-status').textContent()).toBe('active');
+        await page.getByRole('link', { name: 'Audit log' }).first().click();
+        await page.locator('[data-testid="audit-entry"][data-action^="member."]').first().waitFor();
+
+        // and removes her again, so she stays the outsider the later steps need
+        await page.getByRole('link', { name: 'Members' }).first().click();
+        await fiona.getByRole('button', { name: 'Remove' }).click();
+        await page.getByTestId('confirm-dialog').getByRole('button', { name: 'Remove' }).click();
+        await fiona.waitFor({ state: 'detached' });
+      },
+      { context: { storageState: sofar().olivia } },
+    ));
+
+  it('olivia manages members: permission, suspension, confirmed removal and ownership transfer', () =>
     withPage(
       'identity-olivia-manages',
       async (page) => {
@@ -260,6 +303,15 @@ describe('identity: Plex sign-in, households, joining and invites', () => {
         await dialog.getByRole('button', { name: 'Remove' }).click();
         await dialog.waitFor({ state: 'detached' });
         await expect.poll(() => page.getByTestId('member-name').allTextContents()).toHaveLength(2);
+
+        // transfer ownership to sam, confirmed in a dialog: she stays on as an admin
+        const sam = page.getByTestId('member').filter({ hasText: 'Sam' });
+        await sam.getByRole('button', { name: 'Make owner' }).click();
+        await page.getByTestId('confirm-dialog').getByRole('button', { name: 'Transfer ownership' }).click();
+        await page.getByTestId('confirm-dialog').waitFor({ state: 'detached' });
+        await sam.getByLabel('Owner').waitFor();
+        await page.getByRole('link', { name: 'Household', exact: true }).first().click();
+        await expect.poll(() => page.getByTestId('my-role').textContent()).toBe('Admin');
       },
       { context: { storageState: sofar().olivia } },
     ));

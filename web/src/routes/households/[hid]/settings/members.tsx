@@ -17,7 +17,7 @@ import {
   transferOwnership,
   updateMember,
 } from '../../../../lib/identity.ts';
-import { me } from '../../../../lib/session.ts';
+import { me, refreshMe } from '../../../../lib/session.ts';
 import { usePageTitle } from '../../../../lib/title.ts';
 import { showToast } from '../../../../lib/toast.tsx';
 
@@ -161,7 +161,7 @@ export default function MembersPage() {
       action: async () => {
         await transferOwnership(hh.hid(), m.userId);
         showToast({ title: `${memberName(m)} now owns the household`, tone: 'success' });
-        await hh.reload();
+        await Promise.all([hh.reload(), refreshMe()]);
         await fetchMembers(true);
       },
     });
