@@ -6,6 +6,10 @@
 import type { DomainDeps } from '../actor/deps.ts';
 import { AppError } from '../error/index.ts';
 import { createOverseerrClient, type OverseerrClient } from '../integration/client/overseerr.ts';
+import { secretOf } from '../integration/integration.ts';
+import { type IntegrationItem, keys as integrationKeys, MAIN } from '../integration/keys.ts';
+import { availability } from '../library/availability.ts';
+import type { LibraryDeps } from '../library/deps.ts';
 import type { Http } from '../port/http.ts';
 import type { Queue } from '../port/queue.ts';
 import type { Realtime } from '../port/realtime.ts';
@@ -19,10 +23,7 @@ export interface OverseerrSettings {
 /** Finds a household's Overseerr settings; undefined when none are configured. */
 export type OverseerrResolver = (householdId: string) => Promise<OverseerrSettings | undefined>;
 
-export interface AvailabilityQuery {
-  householdId: string;
-  /** The member asking (a library the member cannot see does not make a title available to them). */
-  userId: string;
+export interface AvailabilityTitle {
   mediaType: 'movie' | 'tv';
   tmdbId: number;
   tvdbId?: number | undefined;
@@ -30,8 +31,44 @@ export interface AvailabilityQuery {
 
 export type Availability = 'available' | 'partial' | 'none';
 
-/** "Is this title available to this member": the library's availability index answers it. */
-export type AvailabilityCheck = (query: AvailabilityQuery) => Promise<Availability>;
+/**
+ * "Is each of these titles available to this member" (a library the member cannot see does not
+ * make a title available to them), answered in the order asked. The library's availability index
+ * answers it: see `libraryAvailability`.
+ */
+export type AvailabilityCheck = (
+  householdId: string,
+  userId: string,
+  titles: AvailabilityTitle[],
+) => Promise<Availability[]>;
+
+/** The library module's index as an AvailabilityCheck (it reads the member from the actor). */
+export function libraryAvailability(deps: LibraryDeps): AvailabilityCheck {
+  return async (householdId, _userId, titles) =>
+    (
+      await availability(
+        deps,
+        householdId,
+        titles.map((t) => ({
+          mediaType: t.mediaType,
+          tmdbId: t.tmdbId,
+          ...(t.tvdbId !== undefined ? { tvdbId: t.tvdbId } : {}),
+        })),
+      )
+    ).map((a) => a.status);
+}
+
+/** The household's saved Overseerr integration (URL and decrypted API key) as an OverseerrResolver. */
+export function integrationOverseerr(deps: Pick<DomainDeps, 'table' | 'keyring'>): OverseerrResolver {
+  return async (householdId) => {
+    const item = await deps.table.get<IntegrationItem>(
+      integrationKeys.integration(householdId, 'overseerr', MAIN),
+    );
+    if (item?.type !== 'integration') return undefined;
+    const apiKey = await secretOf(deps, item);
+    return apiKey ? { baseUrl: item.url, apiKey } : undefined;
+  };
+}
 
 export interface RequestDeps extends DomainDeps {
   http: Http;

@@ -118,6 +118,25 @@ async function recordsFor(
   return page.items;
 }
 
+async function availabilityOf(
+  deps: RequestDeps,
+  ctx: Context,
+  media: { mediaType: 'movie' | 'tv'; id: number; mediaInfo?: OverseerrMediaInfo | undefined }[],
+): Promise<(Availability | undefined)[]> {
+  if (!deps.availability || media.length === 0) return media.map(() => undefined);
+  try {
+    return await deps.availability(
+      ctx.householdId,
+      ctx.userId,
+      media.map((r) => ({ mediaType: r.mediaType, tmdbId: r.id, tvdbId: r.mediaInfo?.tvdbId ?? undefined })),
+    );
+  } catch (error) {
+    // The index improves on Overseerr's own status; it is never a reason to fail a search.
+    deps.logger?.warn('Availability index unavailable for badges', { error });
+    return media.map(() => undefined);
+  }
+}
+
 async function withBadges(
   deps: RequestDeps,
   ctx: Context,
@@ -129,23 +148,7 @@ async function withBadges(
   );
   const [records, availability] = await Promise.all([
     Promise.all(media.map((r) => recordsFor(deps, ctx.householdId, r.mediaType, r.id))),
-    Promise.all(
-      media.map(async (r): Promise<Availability | undefined> => {
-        if (!deps.availability) return undefined;
-        try {
-          return await deps.availability({
-            householdId: ctx.householdId,
-            userId: ctx.userId,
-            mediaType: r.mediaType,
-            tmdbId: r.id,
-            tvdbId: r.mediaInfo?.tvdbId ?? undefined,
-          });
-        } catch {
-          // The index is an improvement over Overseerr's status, never a reason to fail a search.
-          return undefined;
-        }
-      }),
-    ),
+    availabilityOf(deps, ctx, media),
   ]);
   const userIds = [...new Set(records.flat().map((r) => r.requestedBy))];
   const names = new Map((await User.getMany(deps, userIds)).map((u) => [u.id, u.name]));

@@ -16,10 +16,11 @@ import { SqliteQueue } from '../adapter/queue/sqlite.ts';
 import { openSqlite } from '../adapter/sqlite/db.ts';
 import { AppError, statusOf } from '../error/index.ts';
 import { keys as householdKeys } from '../household/keys.ts';
+import * as Integration from '../integration/integration.ts';
 import * as Follow from '../notification/follow.ts';
 import * as Inbox from '../notification/inbox.ts';
 import * as Quota from '../quota/quota.ts';
-import type { AvailabilityCheck, RequestDeps } from './deps.ts';
+import { type AvailabilityCheck, integrationOverseerr, type RequestDeps } from './deps.ts';
 import * as Discover from './discover.ts';
 import { type Receiver, recordingRealtime, seedHousehold, startReceiver } from './fixtures.ts';
 import { NoOverseerrAccountError } from './overseerr-user.ts';
@@ -78,15 +79,16 @@ describe.each(STORES)('requests on $name', ({ open, skip }) => {
       allowPrivate: true,
       retry: { maxRetries: 1, initialDelayMs: 1, maxDelayMs: 5 },
     });
-    const availability: AvailabilityCheck = async (q) => {
-      checkedAvailability.push(`${q.userId}:${q.mediaType}:${q.tmdbId}`);
-      return availableInLibrary.has(q.tmdbId) ? 'available' : 'none';
-    };
+    const availability: AvailabilityCheck = async (householdId, userId, titles) =>
+      titles.map((q) => {
+        checkedAvailability.push(`${householdId}:${userId}:${q.mediaType}:${q.tmdbId}`);
+        return availableInLibrary.has(q.tmdbId) ? 'available' : 'none';
+      });
     deps = Object.assign(base, {
       http: net,
       realtime: live.realtime,
       queue: new SqliteQueue(openSqlite(join(queueDir, 'q.db')), { clock: base.clock }),
-      overseerr: async () => ({ baseUrl: sim.url, apiKey: KEY }),
+      overseerr: integrationOverseerr(base),
       availability,
     });
     ({ householdId: hh, users } = await seedHousehold(deps, MEMBERS));
@@ -116,6 +118,8 @@ describe.each(STORES)('requests on $name', ({ open, skip }) => {
           ? { id: 107, email: 'frank@example.com', username: 'frank', hasServerAccess: true }
           : undefined,
     });
+    // The household's Overseerr comes from the integration settings, as in production.
+    await as('Olivia', () => Integration.save(deps, { kind: 'overseerr', url: sim.url, apiKey: KEY }));
     aliceSeen = live.watch(users.Alice as string, hh);
     bobSeen = live.watch(users.Bob as string, hh);
     await as('Olivia', () => Quota.setSettings(deps, { member: { week: 10 } }));
@@ -152,7 +156,7 @@ describe.each(STORES)('requests on $name', ({ open, skip }) => {
       const hit = page.results.find((r) => r.tmdbId === movie(1).tmdbId);
       expect(hit?.badge.kind).toBe('available');
       expect(hit?.posterUrl).toMatch(/^https:\/\/image\.tmdb\.org\/t\/p\/w342\//);
-      expect(checkedAvailability).toContain(`${users.Alice}:movie:${movie(1).tmdbId}`);
+      expect(checkedAvailability).toContain(`${hh}:${users.Alice}:movie:${movie(1).tmdbId}`);
       const other = page.results.find((r) => r.tmdbId !== movie(1).tmdbId);
       if (other) expect(other.badge.kind).toBe('not_available');
     });
