@@ -3,6 +3,7 @@
  * `handleJob`, the scheduled tick (`runTick`) and the domain enqueue through `enqueueJob`.
  * Feature modules add their definitions to `jobs` below.
  */
+import { deliverJob as notificationDeliverJob } from '../notification/deliver.ts';
 import type { QueueMessage } from '../port/queue.ts';
 import { checkHouseholdJob, sweepJob as statusSweepJob } from '../status/jobs.ts';
 import type { System } from '../system/index.ts';
@@ -15,7 +16,12 @@ export * from './registry.ts';
 export { SWEEP_INTERVAL_MS, type TickResult } from './tick.ts';
 
 /** The process-wide registry. */
-export const jobs = new JobRegistry([sweepExpired, checkHouseholdJob, statusSweepJob]);
+export const jobs = new JobRegistry([
+  sweepExpired,
+  checkHouseholdJob,
+  statusSweepJob,
+  notificationDeliverJob,
+]);
 
 export function handleJob(system: System, message: QueueMessage): Promise<void> {
   return handleWith(jobs, system, message);
