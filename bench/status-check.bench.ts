@@ -180,12 +180,12 @@ async function main() {
   process.env.MEDIANEST_STATUS_INTERVAL_SECONDS = '60';
   const many = [];
   for (let i = 0; i < HOUSEHOLDS; i++) many.push(await household());
-  many.forEach((hh, i) =>
+  for (const [i, hh] of many.entries()) {
     system.realtime.connect(
       { id: `w${i}`, send: () => {} },
       { userId: hh.ownerId, householdId: hh.householdId },
-    ),
-  );
+    );
+  }
   await drainAndHandle();
   const perTick: { cpuMs: number; wallMs: number; checks: number }[] = [];
   let now = Date.now();
