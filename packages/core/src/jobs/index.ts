@@ -3,6 +3,7 @@
  * `handleJob`, the scheduled tick (`runTick`) and the domain enqueue through `enqueueJob`.
  * Feature modules add their definitions to `jobs` below.
  */
+import { librarySyncJob } from '../library/sync.ts';
 import { deliverJob as notificationDeliverJob } from '../notification/deliver.ts';
 import type { QueueMessage } from '../port/queue.ts';
 import { checkHouseholdJob, sweepJob as statusSweepJob } from '../status/jobs.ts';
@@ -21,6 +22,7 @@ export const jobs = new JobRegistry([
   checkHouseholdJob,
   statusSweepJob,
   notificationDeliverJob,
+  librarySyncJob,
 ]);
 
 export function handleJob(system: System, message: QueueMessage): Promise<void> {

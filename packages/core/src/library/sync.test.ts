@@ -27,7 +27,7 @@ let pms: RunningPlexServer;
 
 beforeAll(async () => {
   const scenario = structuredClone(defaultScenario);
-  const server = scenario.servers[0];
+  const server = scenario.servers?.[0];
   if (!server) throw new Error('no server');
   server.sections = [
     { key: '1', title: 'Movies', type: 'movie', count: MOVIES, path: '/data/media/movies' },
