@@ -399,16 +399,26 @@ describe('identity: Plex sign-in, households, joining and invites', () => {
       { context: { colorScheme: 'light' } },
     ));
 
-  it('olivia sees her sessions and linked Plex identity on the account page, on a phone', () =>
-    withPage(
+  it('olivia on her phone: back to her account after signing in, revokes her other session, signs out everywhere', () => {
+    sofar();
+    return withPage(
       'identity-account-phone',
       async (page) => {
+        // arrange: a second device; the account page sends her to sign in and back
         await page.goto(`${app.url}/account`);
+        await page.waitForURL(/\/sign-in\?returnTo=%2Faccount$/);
+        await signInWithPlex(page, 'Olivia Owner (olivia)');
+        await page.waitForURL(/\/account$/);
         await page.getByTestId('account-name').waitFor();
         expect(await page.getByTestId('identities').textContent()).toContain('Plex');
         // her only identity cannot be unlinked
         expect(await page.getByRole('button', { name: /^Unlink Plex/ }).isDisabled()).toBe(true);
-        await page.locator('[data-testid="session"][data-current="true"]').waitFor();
+        expect(
+          await page
+            .getByTestId('bottom-nav')
+            .getByRole('link', { name: 'Account' })
+            .getAttribute('aria-current'),
+        ).toBe('page');
         // nothing sticks out sideways on a phone (the header holds switcher, status, theme and menu)
         expect(
           await page.evaluate(
@@ -417,29 +427,26 @@ describe('identity: Plex sign-in, households, joining and invites', () => {
                 .documentElement.scrollWidth,
           ),
         ).toBeLessThanOrEqual(390);
-        expect(
-          await page
-            .getByTestId('bottom-nav')
-            .getByRole('link', { name: 'Account' })
-            .getAttribute('aria-current'),
-        ).toBe('page');
-        await expectNoA11yViolations(page);
 
-        // sign out: the app pages send her back to sign in
-        await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+        // act / assert: this device is marked; the laptop's session is revoked from here
+        await page.locator('[data-testid="session"][data-current="true"]').waitFor();
+        const others = page.locator('[data-testid="session"][data-current="false"]');
+        await expect.poll(() => others.count()).toBeGreaterThanOrEqual(1);
+        await expectNoA11yViolations(page);
+        const before = await others.count();
+        await others.first().getByRole('button', { name: 'Revoke' }).click();
+        await expect.poll(() => others.count()).toBe(before - 1);
+
+        // sign out everywhere, confirmed: this device too, and app pages send her back to sign in
+        await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+        await page.getByTestId('confirm-dialog').getByRole('button', { name: 'Sign out everywhere' }).click();
         await page.waitForURL(/\/sign-in$/);
         await page.goto(`${app.url}/account`);
         await page.waitForURL(/\/sign-in\?returnTo=%2Faccount$/);
       },
-      {
-        context: {
-          storageState: sofar().olivia,
-          viewport: { width: 390, height: 844 },
-          isMobile: true,
-          hasTouch: true,
-        },
-      },
-    ));
+      { context: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } },
+    );
+  });
 });
 
 describe('identity: configured OAuth / OIDC sign-in buttons', () => {
