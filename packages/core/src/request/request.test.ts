@@ -36,6 +36,7 @@ const MEMBERS = [
   { name: 'Dave', plexId: 105, role: 'member' as const },
   { name: 'Erin', plexId: 106, role: 'member' as const },
   { name: 'Frank', plexId: 107, role: 'member' as const, token: 'frank-plex-token' },
+  { name: 'Gina', plexId: 108, role: 'member' as const },
 ];
 
 const OVERSEERR_USERS = [
@@ -49,6 +50,15 @@ const OVERSEERR_USERS = [
   },
   { id: 6, plexId: 103, email: 'bob@example.com', plexUsername: 'bob', permissions: Permission.REQUEST },
   { id: 8, plexId: 106, email: 'erin@example.com', plexUsername: 'erin', permissions: Permission.VOTE },
+  {
+    id: 9,
+    plexId: 108,
+    email: 'gina@example.com',
+    plexUsername: 'gina',
+    permissions: Permission.REQUEST,
+    movieQuotaLimit: 1,
+    movieQuotaDays: 7,
+  },
 ];
 
 describe.each(STORES)('requests on $name', ({ open, skip }) => {
@@ -376,13 +386,89 @@ describe.each(STORES)('requests on $name', ({ open, skip }) => {
       });
     });
 
+    it("surfaces Overseerr's own quota refusal (403) in words", async () => {
+      await as('Gina', () => Request.create(deps, { mediaType: 'movie', tmdbId: movie(8).tmdbId }));
+      const e = await failure(
+        as('Gina', () => Request.create(deps, { mediaType: 'movie', tmdbId: movie(9).tmdbId })),
+      );
+      expect(e).toMatchObject({ code: 'request.overseerr_quota_exceeded', kind: 'forbidden' });
+      expect(e.message).toBe(
+        'Overseerr refused: your Overseerr request limit is used up (Movie Quota exceeded.)',
+      );
+      expect((await as('Gina', () => Quota.usage(deps, {})))[0]?.used).toBe(1);
+    });
+
+    it('two concurrent deliveries of one webhook change the state once and notify once', async () => {
+      // arrange: Frank's pending request, approved in Overseerr's words
+      const [frank] = (await mine('Frank')).requests;
+      const template = sim.webhookDeliveries().find((d) => d.notificationType === 'MEDIA_PENDING');
+      const body = JSON.stringify({
+        ...(template?.body as Record<string, unknown>),
+        notification_type: 'MEDIA_APPROVED',
+        request: { request_id: String(frank?.overseerrRequestId) },
+      });
+      // act
+      const outcomes = await Promise.all(
+        [1, 2].map(() => handleOverseerrWebhook(deps, hh, { authorization, body })),
+      );
+      // assert
+      expect(outcomes.map((o) => o.outcome).sort()).toEqual(['applied', 'duplicate']);
+      const n = (await inbox('Frank')).notifications.filter((x) => x.event === 'request.approved');
+      expect(n).toHaveLength(1);
+      expect(
+        (await as('Frank', () => Request.get(deps, { id: frank?.id as string }))).timeline.map((t) => t.by),
+      ).toEqual([users.Frank, 'overseerr']);
+    });
+
+    it('records a failure Overseerr reports and tells the requester', async () => {
+      const [frank] = (await mine('Frank')).requests;
+      sim.setRequestStatus(frank?.overseerrRequestId as number, 'failed');
+      await sim.flushWebhooks();
+      expect((await as('Frank', () => Request.get(deps, { id: frank?.id as string }))).status).toBe('failed');
+      expect((await inbox('Frank')).notifications[0]).toMatchObject({ event: 'request.failed' });
+    });
+
+    it('gives admins the webhook URL and header; a test notification is recorded; a bad body is 400', async () => {
+      const settings = await as('Olivia', () =>
+        webhookSettings({ ...deps, publicUrl: 'https://medianest.example.com/' }),
+      );
+      expect(settings.url).toBe(`https://medianest.example.com/api/v1/webhooks/overseerr/${hh}`);
+      expect(settings.authorization).toBe(authorization);
+      expect(settings.authorization).toMatch(/^Bearer mnwh_[A-Za-z0-9_-]{43}$/);
+      await expect(
+        as('Alice', () => webhookSettings({ ...deps, publicUrl: 'https://medianest.example.com' })),
+      ).rejects.toMatchObject({ kind: 'forbidden' });
+      const test = await handleOverseerrWebhook(deps, hh, {
+        authorization,
+        body: JSON.stringify({
+          notification_type: 'TEST_NOTIFICATION',
+          subject: 'Test Notification',
+          media: null,
+          request: null,
+        }),
+      });
+      expect(test.outcome).toBe('test');
+      const after = await as('Olivia', () =>
+        webhookSettings({ ...deps, publicUrl: 'https://medianest.example.com' }),
+      );
+      expect(after.lastTestAt).toBe(deps.clock.now());
+      await expect(
+        handleOverseerrWebhook(deps, hh, { authorization, body: 'not json' }),
+      ).rejects.toMatchObject({
+        kind: 'invalid',
+      });
+      await expect(
+        handleOverseerrWebhook(deps, 'hh_not-a-household', { authorization, body: '{}' }),
+      ).rejects.toMatchObject({ kind: 'unauthorized' });
+    });
+
     it('lists mine and all with filters and paging', async () => {
       const all = await as('Olivia', () => Request.listAll(deps, {}));
       expect(all.requests.length).toBeGreaterThanOrEqual(4);
       const tv = await as('Olivia', () => Request.listAll(deps, { mediaType: 'tv' }));
       expect(tv.requests.map((r) => r.status)).toEqual(['available']);
       const byFrank = await as('Olivia', () => Request.listAll(deps, { requestedBy: users.Frank }));
-      expect(byFrank.requests.map((r) => r.requestedBy)).toEqual([users.Frank]);
+      expect(byFrank.requests.map((r) => [r.requestedBy, r.status])).toEqual([[users.Frank, 'failed']]);
       const p1 = await as('Alice', () => Request.listMine(deps, { limit: 2 }));
       expect(p1.requests).toHaveLength(2);
       const p2 = await as('Alice', () => Request.listMine(deps, { limit: 2, cursor: p1.cursor }));
