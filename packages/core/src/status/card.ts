@@ -58,9 +58,20 @@ export type Observed = Omit<Card, 'since' | 'checkedAt'>;
 /** What makes a card "changed": status, reason and the facts on it, not ping jitter. */
 export function signature(
   c: Pick<Card, 'status' | 'code' | 'reason' | 'name' | 'details' | 'visible' | 'attachTo'>,
-) {
-  const { kumaUptime24h: _u, ...facts } = c.details;
-  return JSON.stringify([c.status, c.code, c.reason, c.name, c.visible, c.attachTo, facts]);
+): string {
+  // Keys sorted: a card read back from DynamoDB does not keep the attribute order it was written in.
+  const facts = Object.entries(c.details)
+    .filter(([k, v]) => k !== 'kumaUptime24h' && v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([
+    c.status,
+    c.code ?? null,
+    c.reason ?? null,
+    c.name,
+    c.visible,
+    c.attachTo ?? null,
+    facts,
+  ]);
 }
 
 /** Refused, unresolvable or unreachable: nothing is there. Anything else answered badly or late. */

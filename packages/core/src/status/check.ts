@@ -124,8 +124,8 @@ async function checkPlex(ctx: Ctx, item: IntegrationItem): Promise<Observed[]> {
     attachTo: null,
   };
   try {
+    const token = await ctx.ownerToken();
     const { value, ms } = await timed(ctx, item.url, async () => {
-      const token = await ctx.ownerToken();
       const client = createPlexServerClient({
         baseUrl: item.url,
         http: ctx.deps.http,
@@ -173,12 +173,13 @@ async function checkOverseerr(ctx: Ctx, item: IntegrationItem): Promise<Observed
     attachTo: null,
   };
   try {
+    const apiKey = (await secretOf(ctx.deps, item)) ?? '';
     const { value, ms } = await timed(ctx, item.url, async () => {
       const client = createOverseerrClient({
         baseUrl: item.url,
         http: ctx.deps.http,
         integrationKey: `${ctx.householdId}:overseerr`,
-        apiKey: (await secretOf(ctx.deps, item)) ?? '',
+        apiKey,
         timeoutMs: ctx.timeoutMs,
       });
       const [status, count] = await Promise.all([client.status(), client.requestCount()]);
@@ -208,8 +209,8 @@ async function checkKuma(ctx: Ctx, item: IntegrationItem): Promise<Observed[]> {
   const setting = (id: number | undefined) => (id === undefined ? undefined : item.monitors?.[String(id)]);
   const visibleByDefault = item.monitorsVisibleByDefault ?? true;
   try {
+    const apiKey = await secretOf(ctx.deps, item);
     const { value: monitors, ms } = await timed(ctx, item.url, async () => {
-      const apiKey = await secretOf(ctx.deps, item);
       const client = createUptimeKumaClient({
         baseUrl: item.url,
         http: ctx.deps.http,
