@@ -20,7 +20,7 @@ type StorageState = Exclude<BrowserContextOptions['storageState'], string | unde
 
 let app: RunningPlexApp;
 /** Filled in as the story goes; each test needs the ones before it. */
-const story: { hid?: string; householdName: string; olivia?: StorageState } = {
+const story: { hid?: string; householdName: string; olivia?: StorageState; frank?: StorageState } = {
   householdName: 'The Owner Family',
 };
 
@@ -135,6 +135,7 @@ describe('identity: Plex sign-in, households, joining and invites', () => {
       expect(await page.getByRole('link', { name: 'Invites' }).count()).toBe(0);
       await page.goto(`${app.url}/households/${story.hid}/settings/members`);
       await page.getByTestId('no-permission').waitFor();
+      story.frank = await page.context().storageState();
     });
   });
 
@@ -296,6 +297,16 @@ describe('identity: Plex sign-in, households, joining and invites', () => {
         // suspend, then remove after confirming
         await frank.getByRole('button', { name: 'Suspend' }).click();
         await expect.poll(() => frank.getByTestId('member-status').textContent()).toBe('suspended');
+        // frank, on his own browser, is told his membership is not active instead of seeing the household
+        await withPage(
+          'identity-frank-suspended',
+          async (frankPage) => {
+            await frankPage.goto(`${app.url}/households/${story.hid}`);
+            await frankPage.getByTestId('membership-inactive').waitFor();
+            expect(await frankPage.getByTestId('household-name').count()).toBe(0);
+          },
+          { context: story.frank ? { storageState: story.frank } : {} },
+        );
         await frank.getByRole('button', { name: 'Remove' }).click();
         const dialog = page.getByTestId('confirm-dialog');
         await dialog.waitFor();

@@ -1,8 +1,9 @@
 import { A, useParams } from '@solidjs/router';
+import Hourglass from 'lucide-solid/icons/hourglass';
 import SearchX from 'lucide-solid/icons/search-x';
 import { createEffect, createSignal, Match, on, onCleanup, type ParentProps, Switch } from 'solid-js';
 import { PageSkeleton } from '../../components/require-sign-in.tsx';
-import { EmptyState, ErrorState } from '../../components/states.tsx';
+import { Button, EmptyState, ErrorState } from '../../components/states.tsx';
 import { ApiError, describeError } from '../../lib/api.ts';
 import { HouseholdContext } from '../../lib/household-context.ts';
 import { getHousehold, type HouseholdDetail } from '../../lib/identity.ts';
@@ -12,6 +13,8 @@ type Load =
   | { state: 'loading' }
   | { state: 'ready'; detail: HouseholdDetail }
   | { state: 'missing' }
+  /** A member, but pending approval or suspended: the server refuses everything else. */
+  | { state: 'inactive'; message: string }
   | { state: 'error'; error: unknown };
 
 /** Loads the household and my membership once for every page under /households/:hid. */
@@ -33,9 +36,11 @@ export default function HouseholdLayout(props: ParentProps) {
     } catch (err) {
       if (controller !== mine || (err instanceof ApiError && err.code === 'aborted')) return;
       // Another household's id answers 404 (or 403) by design: it is "not yours", not an error.
-      if (err instanceof ApiError && (err.status === 404 || err.status === 403))
+      if (err instanceof ApiError && err.code === 'membership.inactive') {
+        setLoad({ state: 'inactive', message: err.message });
+      } else if (err instanceof ApiError && (err.status === 404 || err.status === 403)) {
         setLoad({ state: 'missing' });
-      else setLoad({ state: 'error', error: err });
+      } else setLoad({ state: 'error', error: err });
     }
   };
 
@@ -50,6 +55,10 @@ export default function HouseholdLayout(props: ParentProps) {
   const ready = () => {
     const l = load();
     return l.state === 'ready' ? l : undefined;
+  };
+  const inactive = () => {
+    const l = load();
+    return l.state === 'inactive' ? l : undefined;
   };
   const failed = () => {
     const l = load();
@@ -74,6 +83,22 @@ export default function HouseholdLayout(props: ParentProps) {
             </A>
           </EmptyState>
         </div>
+      </Match>
+      <Match when={inactive()}>
+        {(i) => (
+          <div class="space-y-6">
+            <h1 class="text-2xl font-bold tracking-tight text-fg">Not active here yet</h1>
+            <EmptyState icon={<Hourglass size={40} />} title="Your membership is not active">
+              <p data-testid="membership-inactive">
+                {i().message} An admin of the household can approve or reactivate you; this page works as soon
+                as they do.
+              </p>
+              <Button variant="secondary" class="mt-4" onClick={() => void fetchDetail(false)}>
+                Check again
+              </Button>
+            </EmptyState>
+          </div>
+        )}
       </Match>
       <Match when={failed()}>
         {(f) => (
