@@ -332,7 +332,9 @@ export async function syncStep(deps: SyncDeps, data: SyncJobData): Promise<StepR
       p.counts.requests += 1;
       p.counts.itemsRead += page.items.length;
       const now = deps.clock.now();
-      const fresh = full ? page.items : page.items.filter((i) => (i.updatedAt ?? 0) >= section.watermark);
+      // Strictly newer: items at the watermark's second were read by the pass that set it (an edit
+      // landing within that very second after the read is left to the next full reconcile).
+      const fresh = full ? page.items : page.items.filter((i) => (i.updatedAt ?? 0) > section.watermark);
       const puts = indexItemsOf(hh, section, fresh, p.gen, now);
       p.counts.writeCalls += await writeAll(deps, { puts });
       p.counts.written += puts.length;
