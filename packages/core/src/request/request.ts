@@ -514,3 +514,29 @@ export const approve = fn(DecideInput, (deps: RequestDeps, input) => decide(deps
 
 /** Declines a pending request in Overseerr with an optional reason the requester reads; quota given back. */
 export const decline = fn(DecideInput, (deps: RequestDeps, input) => decide(deps, input, 'declined'));
+
+// ---------------------------------------------------------------------------------------------
+// Catching up
+
+/**
+ * Re-reads a request from Overseerr and applies what it says: the way back in step after a
+ * webhook that never arrived (MediaNest was down, the header was rotated). A request Overseerr no
+ * longer has is recorded as cancelled. The requester, or anyone with manage_requests.
+ */
+export const refresh = fn(GetInput, async (deps: RequestDeps, { id }): Promise<Info> => {
+  const access = await requireAccess(deps);
+  const r = await load(deps, access, id);
+  const client = await overseerrClient(deps, access.householdId);
+  const os = await client.request(r.overseerrRequestId);
+  const to = os ? statusFromOverseerr(os) : 'cancelled';
+  const out = await transition(deps, {
+    householdId: access.householdId,
+    key: { pk: r.pk, sk: r.sk },
+    to,
+    by: 'overseerr',
+    note: os ? null : 'No longer in Overseerr',
+    dedupKey: `refresh:${r.id}:${to}`,
+  });
+  if (out.kind === 'missing' || out.kind === 'duplicate') throw new RequestNotFoundError();
+  return toInfo(out.request);
+});

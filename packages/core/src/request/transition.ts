@@ -50,6 +50,7 @@ function message(r: RequestItem, to: Status, note: string | null): { title: stri
   const name = r.year ? `${r.title} (${r.year})` : r.title;
   switch (to) {
     case 'approved':
+    case 'processing':
       return {
         title: `Approved: ${name}`,
         body: `Your request for ${name} was approved.${note ? ` ${note}` : ''}`,
@@ -102,7 +103,11 @@ async function notificationsFor(
   input: TransitionInput,
   note: string | null,
 ): Promise<{ plan: NotifyPlan | undefined; spentFollows: Key[] }> {
-  const event = NOTIFY[input.to];
+  // Overseerr moves an approved request straight to processing; a catch-up that skips "approved"
+  // still owes the member that news.
+  const event =
+    NOTIFY[input.to] ??
+    (input.to === 'processing' && r.status === 'pending' ? 'request.approved' : undefined);
   if (!event) return { plan: undefined, spentFollows: [] };
   const recipients = new Set([r.requestedBy]);
   const spentFollows: Key[] = [];
