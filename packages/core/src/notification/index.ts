@@ -13,3 +13,4 @@ export {
   type Recipients,
 } from './notify.ts';
 export * as Preferences from './preferences.ts';
+export { attachStatusAlerts, notifyStatusAlert } from './status-alerts.ts';

@@ -7,6 +7,7 @@ import { handleWith, JOBS_QUEUE, JobRegistry } from '../jobs/registry.ts';
 import { createLogger } from '../observability/logger.ts';
 import { FakeClock } from '../port/clock.ts';
 import { type Receiver, seedHousehold, startReceiver } from '../request/fixtures.ts';
+import { emitAlerts } from '../status/alerts.ts';
 import { createLocalSystem, type LocalSystem, loadConfig } from '../system/index.ts';
 import * as Channels from './channels.ts';
 import { deliverJob } from './deliver.ts';
@@ -14,6 +15,7 @@ import * as Follow from './follow.ts';
 import * as Inbox from './inbox.ts';
 import { notify } from './notify.ts';
 import * as Preferences from './preferences.ts';
+import { attachStatusAlerts } from './status-alerts.ts';
 
 let dir: string;
 let system: LocalSystem;
@@ -309,5 +311,39 @@ describe('inbox and preferences', () => {
     expect((await Follow.followersOf(system, hh, 'movie', 603)).map((f) => f.userId)).toEqual([users.Bob]);
     await as('Bob', () => Follow.unfollow(system, { mediaType: 'movie', tmdbId: 603 }));
     expect(await Follow.followersOf(system, hh, 'movie', 603)).toEqual([]);
+  });
+});
+
+describe('service alerts', () => {
+  it('turns a status alert into service.down for members, and a hidden monitor alerts admins only', async () => {
+    // arrange
+    const detach = attachStatusAlerts(system);
+    const base = {
+      householdId: hh,
+      kind: 'monitor' as const,
+      event: 'down' as const,
+      from: 'up' as const,
+      to: 'down' as const,
+      reason: 'Connection refused',
+      at: system.clock.now(),
+    };
+    try {
+      // act
+      await emitAlerts(system, [
+        { ...base, service: 'kuma:1', name: 'Sonarr', visible: true },
+        { ...base, service: 'kuma:2', name: 'Router', visible: false },
+      ]);
+    } finally {
+      detach();
+    }
+    // assert
+    const bob = (await as('Bob', () => Inbox.list(system, {}))).notifications.map((n) => n.title);
+    const olivia = (await as('Olivia', () => Inbox.list(system, {}))).notifications.map((n) => n.title);
+    expect(bob).toContain('Sonarr is down');
+    expect(bob).not.toContain('Router is down');
+    expect(olivia).toEqual(expect.arrayContaining(['Sonarr is down', 'Router is down']));
+    expect((await as('Bob', () => Inbox.list(system, {}))).notifications[0]?.body).toBe(
+      'Sonarr stopped working: Connection refused',
+    );
   });
 });
