@@ -264,7 +264,11 @@ describe('identity: Plex sign-in, households, joining and invites', () => {
         await fiona.getByRole('button', { name: 'Approve' }).click();
         await expect.poll(() => fiona.getByTestId('member-status').textContent()).toBe('active');
         await page.getByRole('link', { name: 'Audit log' }).first().click();
-        await page.locator('[data-testid="audit-entry"][data-action^="member."]').first().waitFor();
+        // the newest entry is the approval: who, whom (by name, not id) and what changed
+        const approval = page.getByTestId('audit-entry').first();
+        await expect.poll(() => approval.textContent()).toContain('member Fiona Friend');
+        expect(await approval.textContent()).toContain('status: pending → active');
+        expect(await approval.textContent()).toContain('by Olivia Owner');
 
         // and removes her again, so she stays the outsider the later steps need
         await page.getByRole('link', { name: 'Members' }).first().click();

@@ -4,7 +4,14 @@ import { createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'soli
 import { Button, EmptyState, ErrorState, Skeleton } from '../../../../components/states.tsx';
 import { ApiError, describeError } from '../../../../lib/api.ts';
 import { useHousehold } from '../../../../lib/household-context.ts';
-import { type AuditEntry, describeActor, getAudit, toDate } from '../../../../lib/identity.ts';
+import {
+  type AuditEntry,
+  describeActor,
+  getAudit,
+  getMembers,
+  memberName,
+  toDate,
+} from '../../../../lib/identity.ts';
 import { usePageTitle } from '../../../../lib/title.ts';
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
@@ -15,16 +22,37 @@ function actionLabel(action: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-function targetLabel(target: unknown): string | undefined {
+function targetLabel(target: unknown, names: ReadonlyMap<string, string>): string | undefined {
   if (!target || typeof target !== 'object') return typeof target === 'string' ? target : undefined;
   const t = target as { type?: unknown; id?: unknown; name?: unknown };
-  const name = typeof t.name === 'string' ? t.name : typeof t.id === 'string' ? t.id : undefined;
+  const id = typeof t.id === 'string' ? t.id : undefined;
+  const name = typeof t.name === 'string' ? t.name : id ? (names.get(id) ?? id) : undefined;
   return [typeof t.type === 'string' ? t.type : undefined, name].filter(Boolean).join(' ');
 }
 
-function compact(value: unknown): string {
+function show(value: unknown): string {
   if (value === null || value === undefined) return '—';
+  if (typeof value === 'number' && value > 1e12) return when.format(new Date(value));
   return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** Before/after as "field: old → new" lines (only what changed), or the value when not an object. */
+function changes(before: unknown, after: unknown): string[] {
+  const isRecord = (v: unknown): v is Record<string, unknown> =>
+    !!v && typeof v === 'object' && !Array.isArray(v);
+  if (!isRecord(before) && !isRecord(after)) {
+    return before == null && after == null ? [] : [`${show(before)} → ${show(after)}`];
+  }
+  const b = isRecord(before) ? before : {};
+  const a = isRecord(after) ? after : {};
+  const lines: string[] = [];
+  for (const key of new Set([...Object.keys(b), ...Object.keys(a)])) {
+    const from = b[key];
+    const to = a[key];
+    if (JSON.stringify(from) === JSON.stringify(to)) continue;
+    lines.push(from === undefined ? `${key}: ${show(to)}` : `${key}: ${show(from)} → ${show(to)}`);
+  }
+  return lines;
 }
 
 export default function AuditPage() {
@@ -34,6 +62,8 @@ export default function AuditPage() {
   const [cursor, setCursor] = createSignal<string | undefined>();
   const [state, setState] = createSignal<'loading' | 'ready' | 'more' | 'error'>('loading');
   const [error, setError] = createSignal<unknown>();
+  // Entries name members by id; the member list turns those into names (best effort).
+  const [names, setNames] = createSignal<ReadonlyMap<string, string>>(new Map());
   let controller: AbortController | undefined;
 
   const fetchPage = async (next: string | undefined) => {
@@ -53,7 +83,12 @@ export default function AuditPage() {
       setState('error');
     }
   };
-  onMount(() => void fetchPage(undefined));
+  onMount(() => {
+    void fetchPage(undefined);
+    getMembers(hh.hid())
+      .then((members) => setNames(new Map(members.map((m) => [m.userId, memberName(m)]))))
+      .catch(() => setNames(new Map())); // ids stay readable; the log itself has its own error state
+  });
   onCleanup(() => controller?.abort());
 
   return (
@@ -95,7 +130,8 @@ export default function AuditPage() {
             <For each={entries()}>
               {(e) => {
                 const at = toDate(e.at);
-                const target = targetLabel(e.target);
+                const target = () => targetLabel(e.target, names());
+                const diff = changes(e.before, e.after);
                 return (
                   <li class="space-y-1 p-4" data-testid="audit-entry" data-action={e.action}>
                     <p class="flex flex-wrap items-baseline justify-between gap-2">
@@ -108,12 +144,18 @@ export default function AuditPage() {
                     </p>
                     <p class="text-sm text-muted">
                       by <span class="text-fg">{describeActor(e)}</span>
-                      <Show when={target}> · {target}</Show>
+                      <Show when={target()}> · {target()}</Show>
                     </p>
-                    <Show when={e.before != null || e.after != null}>
-                      <p class="font-mono text-xs break-all text-muted">
-                        {compact(e.before)} → {compact(e.after)}
-                      </p>
+                    <Show when={diff.length > 0}>
+                      <ul class="flex flex-wrap gap-1.5">
+                        <For each={diff}>
+                          {(line) => (
+                            <li class="rounded-md bg-raised px-2 py-0.5 font-mono text-xs break-all text-muted">
+                              {line}
+                            </li>
+                          )}
+                        </For>
+                      </ul>
                     </Show>
                   </li>
                 );
