@@ -279,7 +279,13 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     const files: FileInfo[] = [{ path: videoFile, bytes: (await stat(videoFile)).size, kind: 'video' }];
     const poster = await ensurePoster(videoFile, ffmpegPath);
     if (poster) files.push({ path: poster, bytes: (await stat(poster)).size, kind: 'poster' });
-    const nfo = await writeNfo(videoFile, video, offer.target.preset, offer.collection);
+    const full = {
+      ...video,
+      uploadDate: video.uploadDate ?? result.meta?.uploadDate ?? null,
+      duration: video.duration ?? result.meta?.duration ?? null,
+      channel: video.channel ?? result.meta?.channel ?? null,
+    };
+    const nfo = await writeNfo(videoFile, full, offer.target.preset, offer.collection);
     files.push({ path: nfo, bytes: (await stat(nfo)).size, kind: 'nfo' });
     if (job.stopped) return;
     job.state = 'importing';

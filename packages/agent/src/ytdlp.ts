@@ -195,6 +195,9 @@ export function downloadArgs(input: {
     'download:%(progress)j',
     '--print',
     'after_move:filepath',
+    // Flat playlist entries lack dates and durations; the full extraction has them (for the .nfo).
+    '--print',
+    `after_move:${META_PREFIX}\t%(upload_date|)s\t%(duration|)s\t%(channel,uploader|)s`,
     '--progress',
     '--no-playlist',
     '--no-mtime',
@@ -217,9 +220,29 @@ export function downloadArgs(input: {
   ];
 }
 
+const META_PREFIX = 'MNMETA';
+
+export interface VideoMeta {
+  uploadDate: string | null;
+  duration: number | null;
+  channel: string | null;
+}
+
+export function parseMetaLine(line: string): VideoMeta | undefined {
+  if (!line.startsWith(`${META_PREFIX}\t`)) return undefined;
+  const [, date = '', duration = '', ...channel] = line.split('\t');
+  const d = Number(duration);
+  const c = channel.join('\t').trim();
+  return {
+    uploadDate: /^\d{8}$/.test(date) ? date : null,
+    duration: duration !== '' && Number.isFinite(d) ? d : null,
+    channel: c === '' || c === 'NA' ? null : c,
+  };
+}
+
 export interface DownloadRun {
   child: ChildProcess;
-  done: Promise<RunResult & { filepath: string | null }>;
+  done: Promise<RunResult & { filepath: string | null; meta: VideoMeta | null }>;
 }
 
 /** Starts a download; `onProgress` sees every progress object (throttle it yourself). */
@@ -234,6 +257,7 @@ export function startDownload(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let filepath: string | null = null;
+  let meta: VideoMeta | null = null;
   let stderr = '';
   const stdoutLines: string[] = [];
   child.stderr?.setEncoding('utf8').on('data', (d: string) => {
@@ -246,15 +270,20 @@ export function startDownload(
       onProgress(p);
       return;
     }
+    const m = parseMetaLine(line);
+    if (m) {
+      meta = m;
+      return;
+    }
     const t = line.trim();
     if (t.startsWith('/')) filepath = t;
     else if (t && stdoutLines.length < 50) stdoutLines.push(t);
   });
-  const done = new Promise<RunResult & { filepath: string | null }>((resolve, reject) => {
+  const done = new Promise<RunResult & { filepath: string | null; meta: VideoMeta | null }>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
       rl.close();
-      resolve({ code, signal, stdout: stdoutLines.join('\n'), stderr, filepath });
+      resolve({ code, signal, stdout: stdoutLines.join('\n'), stderr, filepath, meta });
     });
   });
   return { child, done };

@@ -312,21 +312,25 @@ export class AgentHub {
     await closeAgentSession(this.#deps, session);
   }
 
-  /** New work or a cancel in a household: let its connected agents know now. */
-  async poke(householdId: string): Promise<void> {
-    const lives = [...this.#live.values()].filter((l) => l.session.householdId === householdId);
-    await Promise.all(
-      lives.map((l) =>
-        this.#run(l.session.sessionId, async (live) => this.#sendAll(live, await dispatchFor(this.#deps, live.session))),
-      ),
-    );
+  /**
+   * New work or a cancel in a household: let its connected agents know now. Fire and forget:
+   * it is called from inside frame handling (a resolve queues videos), and each session handles
+   * one thing at a time, so waiting here would wait for ourselves.
+   */
+  poke(householdId: string): void {
+    for (const l of this.#live.values()) {
+      if (l.session.householdId !== householdId) continue;
+      void this.#run(l.session.sessionId, async (live) =>
+        this.#sendAll(live, await dispatchFor(this.#deps, live.session)),
+      );
+    }
   }
 
   /** Periodic: expire leases, then offer whatever went back to the queue. */
   async tick(): Promise<{ requeued: number; failed: number }> {
     const swept = await sweepLeases(this.#deps);
     const households = new Set([...this.#live.values()].map((l) => l.session.householdId));
-    for (const hh of households) await this.poke(hh);
+    for (const hh of households) this.poke(hh);
     return swept;
   }
 
