@@ -130,13 +130,17 @@ const incremental = {
 };
 
 // 3. images
-const firstPage = await as(h.owner, h.hh, () => items(deps, { sectionKey: '1', limit: Math.min(IMAGES, 100) }));
+const firstPage = await as(h.owner, h.hh, () =>
+  items(deps, { sectionKey: '1', limit: Math.min(IMAGES, 100) }),
+);
 const paths = firstPage.items.map((i) => i.thumb).filter((p): p is string => p !== null);
 const cold: number[] = [];
 const warm: number[] = [];
 for (const path of paths) {
   const s = performance.now();
-  await as(h.owner, h.hh, () => getImage(deps, { serverId: server.machineIdentifier, path, width: 300, height: 450 }));
+  await as(h.owner, h.hh, () =>
+    getImage(deps, { serverId: server.machineIdentifier, path, width: 300, height: 450 }),
+  );
   cold.push(performance.now() - s);
 }
 for (let round = 0; round < 3; round++) {

@@ -3,6 +3,7 @@
  * `handleJob`, the scheduled tick (`runTick`) and the domain enqueue through `enqueueJob`.
  * Feature modules add their definitions to `jobs` below.
  */
+import { syncSweepJob as librarySyncSweepJob } from '../library/schedule.ts';
 import { librarySyncJob } from '../library/sync.ts';
 import { deliverJob as notificationDeliverJob } from '../notification/deliver.ts';
 import type { QueueMessage } from '../port/queue.ts';
@@ -23,6 +24,7 @@ export const jobs = new JobRegistry([
   statusSweepJob,
   notificationDeliverJob,
   librarySyncJob,
+  librarySyncSweepJob,
 ]);
 
 export function handleJob(system: System, message: QueueMessage): Promise<void> {

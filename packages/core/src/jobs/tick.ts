@@ -6,6 +6,7 @@
  * may run two at once): a conditional put of a per-hour marker decides which tick enqueues, and
  * the dedupId guards the send itself against a retried tick.
  */
+import { SYNC_SWEEP_JOB, scheduleLibrarySync } from '../library/schedule.ts';
 import { ConditionFailedError, notExists } from '../port/table.ts';
 import { CHECK_JOB, scheduleStatusChecks } from '../status/jobs.ts';
 import type { System } from '../system/index.ts';
@@ -54,6 +55,14 @@ export async function runTickWith(registry: JobRegistry, system: System, now: nu
   if (registry.get(CHECK_JOB)) {
     enqueued.push(
       ...(await scheduleStatusChecks(system, now, (type, data, options) =>
+        enqueueWith(registry, system, type, data, options),
+      )),
+    );
+  }
+  // Library index: one sweep per half hour starts the incremental/full syncs that are due.
+  if (registry.get(SYNC_SWEEP_JOB)) {
+    enqueued.push(
+      ...(await scheduleLibrarySync(system, now, (type, data, options) =>
         enqueueWith(registry, system, type, data, options),
       )),
     );

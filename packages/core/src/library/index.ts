@@ -8,7 +8,17 @@ export * from './deps.ts';
 export * from './errors.ts';
 export * from './image.ts';
 export * from './info.ts';
+export {
+  type Enqueue as ScheduleEnqueue,
+  FULL_EVERY_MS,
+  INCREMENTAL_EVERY_MS,
+  SYNC_SWEEP_JOB,
+  scheduleLibrarySync,
+  syncIfDue,
+  syncSweepJob,
+} from './schedule.ts';
 export { forgetShares, type MemberShare, type SharedMembers } from './sharing.ts';
+export { integrationServers } from './sources.ts';
 export {
   type BeginResult,
   beginSync,
