@@ -1,12 +1,15 @@
 import { createServer, type Server } from 'node:net';
 import { type RunningOverseerr, startOverseerr } from '@medianest/simulators/overseerr/index';
 import { type RunningPlexServer, startPlexServer } from '@medianest/simulators/plex-server/index';
+import { DEMO_MACHINE_ID, OWNER_ID } from '@medianest/simulators/scenario/index';
+import { startPlexWorld } from '@medianest/simulators/scenario/start';
 import { type RunningUptimeKuma, startUptimeKuma } from '@medianest/simulators/uptime-kuma/index';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { STORES, type TestDeps } from '../actor/testing.ts';
+import { createTestDeps, STORES, type TestDeps } from '../actor/testing.ts';
 import { createHttp, type OutboundHttp } from '../adapter/http/http.ts';
 import * as Audit from '../audit/audit.ts';
 import { AppError } from '../error/index.ts';
+import { createPlexTvClient } from '../plex/plex-tv-client.ts';
 import * as Integration from './integration.ts';
 import { type SeededHousehold, seedHousehold, simulatorHttp } from './testing.ts';
 
@@ -287,5 +290,47 @@ describe.each(STORES)('integration settings on $name', ({ open, skip }) => {
     );
     expect(await hh.as(hh.ownerId, () => Integration.list(deps))).toEqual([]);
     expect((await Integration.listIntegratedHouseholds(deps)).householdIds).toEqual([]);
+  });
+});
+
+describe('Plex URL from the plex.tv connections', () => {
+  it('lists the household server connections, and lets an admin save a listed one (not a typed one)', async () => {
+    // arrange: a plex.tv world whose server connections point at a PMS simulator
+    const world = await startPlexWorld();
+    const pms = world.servers.get(DEMO_MACHINE_ID)!;
+    const ownerToken = world.scenario.accounts.find((a) => a.id === OWNER_ID)!.authToken;
+    const worldHttp = simulatorHttp([pms.url]);
+    const base = createTestDeps();
+    const d = Object.assign(base, {
+      http: worldHttp,
+      plexTv: createPlexTvClient({
+        baseUrl: world.plexTv.url,
+        clientIdentifier: 'medianest-integration-test',
+        product: 'MediaNest',
+        version: '0.1.0',
+      }),
+    });
+    try {
+      const house = await seedHousehold(d, {
+        ownerToken,
+        servers: [{ machineIdentifier: DEMO_MACHINE_ID, name: "Olivia's Plex" }],
+      });
+      const admin = await house.addMember('admin');
+      // act
+      const choices = await house.as(admin, () => Integration.plexConnections(d));
+      const uri = choices[0]?.connections[0]?.uri ?? '';
+      const saved = await house.as(admin, () =>
+        Integration.save(d, { kind: 'plex', machineIdentifier: DEMO_MACHINE_ID, url: uri }),
+      );
+      // assert
+      expect(choices).toMatchObject([{ machineIdentifier: DEMO_MACHINE_ID, missing: false }]);
+      expect(uri).toBe(pms.url);
+      expect(saved.integration).toMatchObject({ urlSource: 'plex_tv', url: pms.url, lastTest: { ok: true } });
+      expect(JSON.stringify([choices, saved])).not.toContain(ownerToken);
+    } finally {
+      worldHttp.close();
+      await base.close();
+      await world.close();
+    }
   });
 });

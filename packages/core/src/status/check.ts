@@ -12,8 +12,9 @@
  *   `status.changed`. Down/up transitions also raise `status.alert` (alerts.ts).
  */
 import type { DomainDeps } from '../actor/deps.ts';
-import type { HouseholdItem } from '../household/keys.ts';
+import type { HouseholdItem, MemberItem } from '../household/keys.ts';
 import { keys as householdKeys } from '../household/keys.ts';
+import { effectivePermissions } from '../household/permissions.ts';
 import { createOverseerrClient } from '../integration/client/overseerr.ts';
 import { createPlexServerClient } from '../integration/client/plex-server.ts';
 import { createUptimeKumaClient } from '../integration/client/uptime-kuma.ts';
@@ -343,17 +344,35 @@ export async function checkHousehold(deps: StatusDeps, householdId: string): Pro
   );
   await Promise.all(writes);
 
-  const visibleChanges = changed.filter((c) => c.visible);
-  if (visibleChanges.length > 0 || removed.length > 0) {
-    await deps.realtime
-      .publish(
-        { householdId },
-        { type: 'status.changed', data: { householdId, cards: visibleChanges, removed } },
-      )
+  await publishChanges(deps, householdId, changed, removed);
+  await emitAlerts(deps, alerts);
+  return { householdId, cards, changed, removed, alerts };
+}
+
+/**
+ * Visible changes go to the whole household; changes of monitors hidden from members go only to
+ * the members who manage integrations (their dashboards show hidden monitors too), one
+ * `{householdId, userId}` topic each.
+ */
+async function publishChanges(deps: StatusDeps, householdId: string, changed: Card[], removed: string[]) {
+  const publish = (topic: { householdId: string; userId?: string }, cards: Card[], gone: string[]) =>
+    deps.realtime
+      .publish(topic, { type: 'status.changed', data: { householdId, cards, removed: gone } })
       .catch((error: unknown) =>
         deps.logger?.warn('Could not publish status changes', { error, householdId }),
       );
+  const visible = changed.filter((c) => c.visible);
+  const hidden = changed.filter((c) => !c.visible);
+  if (visible.length > 0 || removed.length > 0) await publish({ householdId }, visible, removed);
+  if (hidden.length === 0) return;
+  const members = await deps.table.query<MemberItem>({
+    pk: `H#${householdId}`,
+    sk: { beginsWith: 'M#' },
+    limit: 1000,
+  });
+  for (const m of members.items) {
+    if (m.status !== 'active' || !effectivePermissions(m.role, m.overrides).includes('manage_integrations'))
+      continue;
+    await publish({ householdId, userId: m.userId }, hidden, []);
   }
-  await emitAlerts(deps, alerts);
-  return { householdId, cards, changed, removed, alerts };
 }

@@ -1,9 +1,7 @@
 /**
  * The status jobs and the tick step that schedules them.
  *
- * - `status.check_household` (one message per household): runs `checkHousehold`. A `watched`
- *   check whose household nobody watches any more by the time it runs is skipped: no viewer, no
- *   outbound calls.
+ * - `status.check_household` (one message per household): runs `checkHousehold`.
  * - `status.sweep`: one page of households with integrations (the sparse index), each enqueued
  *   as a `sweep` check; the next page travels as the next sweep message, so a sweep of 100,000
  *   households is many small jobs rather than one long one.
@@ -78,10 +76,9 @@ export const checkHouseholdJob = defineJob({
   queue: JOBS_QUEUE,
   schema: CheckData,
   async handle(system, data, context) {
-    if (data.reason === 'watched') {
-      const watched = await system.realtime.watchedHouseholds();
-      if (!watched.includes(data.householdId)) return;
-    }
+    // No "is it still watched?" look-up here: in AWS `watchedHouseholds()` reads every live
+    // connection, and doing that per message would cost O(watched²) per tick. A viewer who left
+    // costs at most the checks already enqueued for the current tick period.
     const result = await checkHousehold(statusDeps(system as StatusSystem), data.householdId);
     if (result.changed.length > 0) {
       context.logger.debug('Status changed', {
@@ -175,22 +172,25 @@ export async function scheduleStatusChecks(
   // Buckets starting in [now, now + tick): one for an interval >= tick, several (delayed) below it.
   const first = Math.floor(now / interval);
   const last = interval >= tick ? first : Math.ceil((now + tick) / interval) - 1;
-  await Promise.all(
-    watched.map(async (householdId) => {
-      for (let b = first; b <= last; b++) {
-        const delayMs = Math.max(0, b * interval - now);
-        const r = await enqueue(
-          CHECK_JOB,
-          { householdId, reason: 'watched' },
-          {
-            dedupId: `${CHECK_JOB}#${householdId}#${interval}#${b}`,
-            ...(delayMs >= 1000 ? { delaySeconds: Math.round(delayMs / 1000) } : {}),
-          },
-        );
-        if (!r.deduplicated) enqueued.push(CHECK_JOB);
-      }
-    }),
-  );
+  // In slices: ten thousand watched households must not mean ten thousand sends in flight.
+  for (let i = 0; i < watched.length; i += 50) {
+    await Promise.all(
+      watched.slice(i, i + 50).map(async (householdId) => {
+        for (let b = first; b <= last; b++) {
+          const delayMs = Math.max(0, b * interval - now);
+          const r = await enqueue(
+            CHECK_JOB,
+            { householdId, reason: 'watched' },
+            {
+              dedupId: `${CHECK_JOB}#${householdId}#${interval}#${b}`,
+              ...(delayMs >= 1000 ? { delaySeconds: Math.round(delayMs / 1000) } : {}),
+            },
+          );
+          if (!r.deduplicated) enqueued.push(CHECK_JOB);
+        }
+      }),
+    );
+  }
   const slot = Math.floor(now / sweepInterval);
   // No integration anywhere (a fresh deployment): no sweep at all.
   const any = await system.table.query({ index: 'gsi2', pk: SWEEP_INDEX_PK, limit: 1 });

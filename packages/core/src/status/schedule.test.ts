@@ -125,12 +125,18 @@ describe('checking only what is watched', () => {
     expect(kuma.hits().total).toBe(0);
   });
 
-  it('skips a watched check whose viewer left before it ran', async () => {
+  it('stops checking a household once its last viewer leaves', async () => {
     watch(7);
-    await runTick(system, clock.now());
-    system.realtime.disconnect('conn-7');
+    vi.stubEnv('MEDIANEST_STATUS_INTERVAL_SECONDS', '60');
+    const first = await runTick(system, clock.now());
     for (const m of await drain())
       if ((m.body as { type: string }).type === CHECK_JOB) await handleJob(system, m);
+    expect(first.enqueued.filter((t) => t === CHECK_JOB)).toHaveLength(1);
+    expect(checkedSlugs()).toEqual(['hh7']);
+    system.realtime.disconnect('conn-7');
+    kuma.resetHits();
+    const next = await runTick(system, clock.now() + 60_000);
+    expect(next.enqueued.filter((t) => t === CHECK_JOB)).toEqual([]);
     expect(kuma.hits().total).toBe(0);
   });
 

@@ -225,6 +225,20 @@ describe.each(STORES)('on $name', ({ open, skip }) => {
       expect(plexCard?.days).toHaveLength(30);
       expect(points.map((p) => p.status)).toEqual(['up', 'down']);
       expect(forMember.configured).toEqual({ plex: true, overseerr: true, uptime_kuma: true });
+      // A hidden monitor's change reaches the admin's dashboard only.
+      const memberMessages: { type: string }[] = [];
+      realtime.connect(
+        { id: 'member-viewer', send: (d) => memberMessages.push(JSON.parse(d) as { type: string }) },
+        { userId: member, householdId: hh.householdId },
+      );
+      await checkHousehold(deps, hh.householdId);
+      messages.length = 0;
+      memberMessages.length = 0;
+      kuma.setStatus(3, 'DOWN');
+      await checkHousehold(deps, hh.householdId);
+      kuma.setStatus(3, 'UP');
+      expect(changedMessages().flatMap((m) => m.cards.map((c) => c.service))).toEqual(['monitor:3']);
+      expect(memberMessages.filter((m) => m.type === 'status.changed')).toEqual([]);
     });
 
     it('reports not-configured and not-checked-yet honestly', async () => {
