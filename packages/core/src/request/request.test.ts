@@ -457,6 +457,7 @@ describe.each(STORES)('requests on $name', ({ open, skip }) => {
         webhookSettings({ ...deps, publicUrl: 'https://medianest.example.com' }),
       );
       expect(after.lastTestAt).toBe(deps.clock.now());
+      expect(settings.lastReceivedAt).not.toBeNull();
       await expect(
         handleOverseerrWebhook(deps, hh, { authorization, body: 'not json' }),
       ).rejects.toMatchObject({

@@ -42,6 +42,7 @@ export interface WebhookDeps {
 }
 
 const REPLAY_TTL_MS = 2 * 24 * 60 * 60 * 1000;
+const STAMP_EVERY_MS = 60 * 1000;
 const secretContext = (householdId: string) => ({ householdId, purpose: 'overseerr-webhook' });
 const PREFIX = 'Bearer mnwh_';
 
@@ -135,7 +136,7 @@ export async function handleOverseerrWebhook(
   householdId: string,
   input: WebhookInput,
 ): Promise<WebhookResult> {
-  await verify(deps, householdId, input.authorization);
+  const settings = await verify(deps, householdId, input.authorization);
   const text = rawText(input.body);
   let json: unknown;
   try {
@@ -165,11 +166,12 @@ export async function handleOverseerrWebhook(
     },
     condition: { attr: 'pk', exists: false },
   };
-  await stamp(
-    deps,
-    householdId,
-    type === 'TEST_NOTIFICATION' ? { lastReceivedAt: now, lastTestAt: now } : { lastReceivedAt: now },
-  );
+  // "Last received" is for the settings page; a write per webhook in a burst would buy nothing.
+  if (type === 'TEST_NOTIFICATION') {
+    await stamp(deps, householdId, { lastReceivedAt: now, lastTestAt: now });
+  } else if (now - (settings.lastReceivedAt ?? 0) > STAMP_EVERY_MS) {
+    await stamp(deps, householdId, { lastReceivedAt: now });
+  }
 
   const target = TO_STATUS[type];
   if (type === 'TEST_NOTIFICATION' || target === undefined) {
