@@ -15,12 +15,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { measureInit } from './cost/init.ts';
-import { addUsage, emptyUsage, type Usage } from './cost/meter.ts';
-import { ASSUMPTIONS, agentMonth, checkRound, download, mediaRequest } from './cost/modelled.ts';
+import { addUsage, emptyUsage, scaleUsage, type Usage } from './cost/meter.ts';
+import { ASSUMPTIONS, agentMonth, download, mediaRequest } from './cost/modelled.ts';
 import { AWS_CALL_LATENCY_MS, PRICES, PRICES_TAKEN, REGION } from './cost/prices.ts';
 import {
+  configureIntegrations,
   householdBytes,
   measure,
+  replayCheckRounds,
   replayDashboardSession,
   replayTicks,
   signIn,
@@ -37,6 +39,7 @@ const ESM_POLLERS = 5;
 const ESM_LONG_POLL_S = 20;
 const DASHBOARD_HOURS_PER_DAY = 2;
 const REPLAYED_PINGS = 12;
+const REPLAYED_CHECK_ROUNDS = 10;
 const MIX = { idle: 0.5, typical: 0.4, heavy: 0.1 } as const;
 const HOUSEHOLDS = 10_000;
 
@@ -107,14 +110,19 @@ let replay: {
   tickCounts: { ticks: number; batches: number };
   session: Usage;
   perPing: Usage;
+  sweepRound: Usage;
+  watchedRound: (viewers: number) => Usage;
   pingRoundTripMs: number;
   bytes: number;
   functions: Record<string, { invocations: number; medianBilledMs: number }>;
 };
 try {
   let householdId = '';
+  let ownerId = '';
   const onboarding = await measure(world, async () => {
-    householdId = (await signUpOwner(world)).householdId;
+    const owner = await signUpOwner(world);
+    householdId = owner.householdId;
+    ownerId = (await owner.browser.request<{ user: { id: string } }>('GET', '/api/v1/me')).body.user.id;
   });
   let browser = await signIn(world);
   const signInUsage = await measure(world, async () => {
@@ -124,6 +132,24 @@ try {
   const ticksDay = await measure(world, async () => {
     tickCounts = await replayTicks(world, Date.UTC(2026, 10, 1), 24 * 60);
   });
+  // From here on the household has Plex, Overseerr and Kuma (simulators) and real checks run.
+  const integrations = await configureIntegrations(world, householdId, ownerId);
+  const perRound = (u: Usage) => scaleUsage(u, 1 / REPLAYED_CHECK_ROUNDS);
+  const rounds = (reason: 'watched' | 'sweep', viewers: number) =>
+    measure(world, () =>
+      replayCheckRounds(
+        world,
+        householdId,
+        REPLAYED_CHECK_ROUNDS,
+        reason,
+        viewers,
+        ASSUMPTIONS.checkOutboundMs,
+      ),
+    ).then(perRound);
+  const sweepRound = await rounds('sweep', 0);
+  const watched1 = await rounds('watched', 1);
+  const watched3 = await rounds('watched', 3);
+  await integrations.close();
   let rtts: number[] = [];
   const session = await measure(world, async () => {
     rtts = (await replayDashboardSession(world, browser, householdId, REPLAYED_PINGS)).pingRoundTripMs;
@@ -144,6 +170,8 @@ try {
     tickCounts,
     session,
     perPing,
+    sweepRound,
+    watchedRound: (viewers) => (viewers >= 3 ? watched3 : watched1),
     pingRoundTripMs: round(median(rtts), 2),
     bytes: await householdBytes(world, householdId),
     functions: Object.fromEntries(
@@ -206,10 +234,10 @@ const deployment = (metricsEmitted: number): Component[] => [
 
 const idleMarginal: Component[] = [
   {
-    name: 'sweep status checks (modelled rounds, replayed cadence)',
-    kind: 'modelled',
+    name: 'sweep status checks (replayed rounds, core cadence)',
+    kind: 'replayed',
     count: backgroundRoundsPerMonth,
-    usage: checkRound(facts, 0),
+    usage: replay.sweepRound,
   },
   {
     name: 'table storage + PITR (replayed bytes)',
@@ -241,16 +269,16 @@ const typicalMarginal = (members = 1, requests = 20, downloads = 30): Component[
     usage: addUsage(emptyUsage(), { wsConnectionMinutes: dashboardMinutes * members }),
   },
   {
-    name: 'status checks while watched (modelled rounds, core cadence)',
-    kind: 'modelled',
+    name: 'status checks while watched (replayed rounds, core cadence)',
+    kind: 'replayed',
     count: watchedRoundsPerMonth,
-    usage: checkRound(facts, members),
+    usage: replay.watchedRound(members),
   },
   {
-    name: 'sweep status checks the rest of the day (modelled rounds)',
-    kind: 'modelled',
+    name: 'sweep status checks the rest of the day (replayed rounds)',
+    kind: 'replayed',
     count: backgroundRoundsPerMonth * (1 - DASHBOARD_HOURS_PER_DAY / 24),
-    usage: checkRound(facts, 0),
+    usage: replay.sweepRound,
   },
   {
     name: 'media requests via Overseerr (modelled)',
@@ -342,6 +370,11 @@ const result = {
     onboardingUsage: replay.onboarding,
     signInUsage: replay.signIn,
     dashboardSessionUsage: replay.session,
+    checkRoundUsage: {
+      sweep: replay.sweepRound,
+      watchedBy1: replay.watchedRound(1),
+      watchedBy3: replay.watchedRound(3),
+    },
     idleDayUsage: replay.ticksDay,
   },
   scenarios,

@@ -35,13 +35,16 @@ export const ASSUMPTIONS = {
   /**
    * The status checks' cadence as core schedules it (status/jobs.ts): one round (Plex, Overseerr,
    * Kuma) per interval while someone watches, and the sweep over every integrated household.
-   * The scheduling itself runs in the replayed tick; the check rounds are modelled here because
-   * the replay has no integrations configured (no API routes for them yet).
+   * The rounds themselves are replayed (real check jobs against the simulators); only their
+   * cadence and the internet round trip below are taken from here.
    */
   watchedCheckEverySeconds: DEFAULT_WATCHED_INTERVAL_MS / 1000,
   sweepCheckEveryMinutes: DEFAULT_SWEEP_INTERVAL_MS / 60_000,
-  /** Three outbound HTTPS checks in parallel (TLS to the household's services) inside the worker. */
-  checkRoundHandlerMs: 250,
+  /**
+   * Added to each replayed check round: the simulators answer from loopback in a millisecond,
+   * a household's real Plex/Overseerr/Kuma over the internet (TLS, in parallel) in about this.
+   */
+  checkOutboundMs: 150,
   overseerrSearchHandlerMs: 350,
   overseerrCreateHandlerMs: 400,
   webhookHandlerMs: 60,
@@ -54,25 +57,6 @@ export const ASSUMPTIONS = {
   /** API Gateway closes every WebSocket after 2 hours: the agent reconnects. */
   agentReconnectEveryHours: 2,
 } as const;
-
-/** One check round for one household (three services), with `connections` dashboards watching. */
-export function checkRound(facts: StackFacts, connections: number): Usage {
-  let u = invocationUsage(
-    facts.memoryMb.worker,
-    ASSUMPTIONS.checkRoundHandlerMs,
-    // integrations query, three latest statuses, three history points (TTL), connections query
-    { dynamodb: 8, kms: 3, sqs: 0, postToConnection: connections },
-    800, // its log line plus one EMF line (Check / CheckFailed)
-  );
-  u = addUsage(u, {
-    sqsRequests: 2, // the tick's send, the poller's delete (its receive is in the fixed polling)
-    dynamoReadUnits: 1 + 1, // integrations (strong), connections
-    dynamoWriteUnits: 6,
-    kmsRequests: 3, // each service's credential decrypted
-    wsMessages: connections,
-  });
-  return u;
-}
 
 /** One media request through Overseerr: search, create, and the status webhook that follows. */
 export function mediaRequest(facts: StackFacts): Usage {

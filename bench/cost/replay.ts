@@ -12,13 +12,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { withActor } from '@medianest/core/actor/context';
+import { createHttp } from '@medianest/core/adapter/http/http';
 import { ApiGatewayRealtime } from '@medianest/core/adapter/realtime/apigw';
-import { handleJob, JOBS_QUEUE, runTick } from '@medianest/core/jobs/index';
+import type { LocalRealtime } from '@medianest/core/adapter/realtime/local';
+import * as Integration from '@medianest/core/integration/integration';
+import { enqueueJob, handleJob, JOBS_QUEUE, runTick } from '@medianest/core/jobs/index';
 import type { PullQueue } from '@medianest/core/port/queue';
 import { consumeTicket, issueTicket } from '@medianest/core/realtime/index';
+import { CHECK_JOB } from '@medianest/core/status/jobs';
 import { type LocalServer, startLocal } from '@medianest/local';
+import { startOverseerr } from '@medianest/simulators/overseerr/index';
 import { DEMO_MACHINE_ID, defaultScenario, OWNER_ID } from '@medianest/simulators/scenario/index';
 import { type PlexWorld, startPlexWorld } from '@medianest/simulators/scenario/start';
+import { startUptimeKuma } from '@medianest/simulators/uptime-kuma/index';
 import WebSocket from 'ws';
 import { dynamoItemSize, installMeters, Meter, type Usage } from './meter.ts';
 import type { StackFacts } from './stack-facts.ts';
@@ -282,4 +289,99 @@ export async function replayDashboardSession(
 export async function householdBytes(world: ReplayWorld, householdId: string): Promise<number> {
   const page = await world.raw.table.query({ pk: `H#${householdId}`, limit: 1000 });
   return page.items.reduce((n, i) => n + dynamoItemSize(i), 0);
+}
+
+/** De-duplication ids of replayed checks, unique across calls (the queue remembers them 5 minutes). */
+let checkSequence = 0;
+
+export interface Integrations {
+  /** Unmetered outbound HTTP reaching the simulators (the checks build their own from the System). */
+  close(): Promise<void>;
+}
+
+/**
+ * The household's three integrations against simulators on loopback: the plex world's Plex Media
+ * Server, an Overseerr and an Uptime Kuma with a status page. Saved through core (connection test
+ * included) as the owner, outside the meter: a one-time setup, not a monthly cost.
+ */
+export async function configureIntegrations(
+  world: ReplayWorld,
+  householdId: string,
+  ownerId: string,
+): Promise<Integrations> {
+  const apiKey = 'cost-model-overseerr-key-0000abcd';
+  const [overseerr, kuma] = await Promise.all([
+    startOverseerr({ apiKey }),
+    startUptimeKuma({
+      monitors: [
+        { id: 1, name: 'Sonarr', status: 'UP', ping: 20 },
+        { id: 2, name: 'Radarr', status: 'UP', ping: 25 },
+        { id: 3, name: 'Router', status: 'UP', ping: 2 },
+      ],
+      statusPages: [{ slug: 'home', title: 'Home', monitorIds: [1, 2, 3] }],
+      beatIntervalMs: 0,
+    }),
+  ]);
+  const pms = world.plex.servers.get(DEMO_MACHINE_ID);
+  if (!pms) throw new Error('the plex world has no demo server');
+  const http = createHttp({ mode: 'selfhosted', allowPrivate: true });
+  const { server, raw } = world;
+  const deps = { table: raw.table, clock: server.system.clock, keyring: raw.keyring, http };
+  await withActor({ type: 'user', userId: ownerId, householdId }, async () => {
+    await Integration.save(deps, { kind: 'plex', machineIdentifier: DEMO_MACHINE_ID, url: pms.url });
+    await Integration.save(deps, { kind: 'overseerr', url: overseerr.url, apiKey });
+    await Integration.save(deps, { kind: 'uptime_kuma', url: kuma.url, slug: 'home' });
+  });
+  return {
+    async close() {
+      http.close();
+      await Promise.all([overseerr.close(), kuma.close()]);
+    },
+  };
+}
+
+/**
+ * `rounds` real status checks of the household, each enqueued as the tick enqueues it and run by
+ * the worker (one batch, one invocation). `viewers` local sockets watch the household meanwhile
+ * (their pushes are the WebSocket messages API Gateway would carry). The simulators answer from
+ * loopback in a millisecond; `outboundMs` is added to each invocation for the round trip to a
+ * household's real services on the internet.
+ */
+export async function replayCheckRounds(
+  world: ReplayWorld,
+  householdId: string,
+  rounds: number,
+  reason: 'watched' | 'sweep',
+  viewers: number,
+  outboundMs: number,
+): Promise<void> {
+  const { server, meter, facts, raw } = world;
+  const local = raw.realtime as LocalRealtime;
+  const ids = Array.from({ length: viewers }, (_, i) => `cost-viewer-${i}`);
+  for (const id of ids)
+    local.connect({ id, send: () => undefined }, { userId: `usr_viewer${id}`, householdId });
+  try {
+    for (let i = 0; i < rounds; i++) {
+      // The tick's share: one message per household per interval, de-duplicated by bucket.
+      await enqueueJob(
+        server.system,
+        CHECK_JOB,
+        { householdId, reason },
+        { dedupId: `${householdId}#${reason}#${++checkSequence}` },
+      );
+      meter.takeCalls();
+      const t = performance.now();
+      const handled = await (raw.queue as PullQueue).poll(JOBS_QUEUE, async (messages) => {
+        for (const message of messages) await handleJob(server.system, message);
+        return { batchItemFailures: [] };
+      });
+      if (handled !== 1) throw new Error(`expected one check job, handled ${handled}`);
+      meter.count({ sqsRequests: 1 }, 'sqs');
+      meter.invocation('worker', facts.memoryMb.worker, performance.now() - t + outboundMs, {
+        appLogBytes: 800,
+      });
+    }
+  } finally {
+    for (const id of ids) local.disconnect(id);
+  }
 }
