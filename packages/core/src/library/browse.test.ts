@@ -1,3 +1,4 @@
+import { FRIEND_IDS } from '@medianest/simulators/scenario/index';
 import { type PlexWorld, startPlexWorld } from '@medianest/simulators/scenario/start';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import { availability } from './availability.ts';
 import * as Library from './browse.ts';
 import { ImageSizeError, LibraryNotFoundError, LibraryUnavailableError } from './errors.ts';
 import { getImage } from './image.ts';
+import { FRESH_MS, forgetShares } from './sharing.ts';
 import { beginSync } from './sync.ts';
 import {
   as,
@@ -278,6 +280,32 @@ describe('browsing as a member (SQLite)', () => {
     ).toBe('invalid');
   });
 
+  it('follows sharing changes on plex.tv, and rides out a plex.tv outage on the cached sharing', async () => {
+    const plexTv = world.plexTv;
+    const keysOf = async () => (await frank(() => Library.sections(deps, {}))).sections.map((s) => s.key);
+    expect(await keysOf()).toEqual(['1', '2']);
+    plexTv.share(machine, FRIEND_IDS[0], ['1']);
+    try {
+      // Cached for a few minutes: the old answer until then, the new one after.
+      expect(await keysOf()).toEqual(['1', '2']);
+      deps.base.clock.advance(FRESH_MS);
+      expect(await keysOf()).toEqual(['1']);
+      // plex.tv down: the cached sharing (now stale) still answers.
+      plexTv.faults.add({ path: `/api/servers/${machine}/shared_servers`, status: 503 });
+      deps.base.clock.advance(FRESH_MS);
+      expect(await keysOf()).toEqual(['1']);
+      // Without any cached copy a friend gets a clear message; the owner needs no plex.tv at all.
+      await forgetShares(deps, h.hh, machine);
+      const err = await failure(frank(() => Library.sections(deps, {})));
+      expect(err).toBeInstanceOf(LibraryUnavailableError);
+      expect(err.message).toMatch(/plex\.tv/);
+      expect((await owner(() => Library.sections(deps, {}))).sections).toHaveLength(3);
+    } finally {
+      plexTv.faults.clear();
+      plexTv.share(machine, FRIEND_IDS[0], ['1', '2']);
+    }
+  });
+
   it('turns a slow or stopped Plex server into a typed unavailable error, quickly', async () => {
     const pms = world.servers.get(machine);
     if (!pms) throw new Error('no server');
@@ -340,5 +368,17 @@ describe.each(STORES)('availability respects visibility on $name', ({ open, skip
       ratingKey: movie?.ratingKey,
     });
     expect(forFrank.map((a) => a.status)).toEqual(['available', 'none', 'none']);
+    // A show with fewer seasons on Plex than TMDB knows is partially available.
+    const show = (await pms.sectionItems('2', { start: 0, size: 1, includeGuids: true })).items[0];
+    const tvdbId = Number(show?.Guid?.find((g) => g.id.startsWith('tvdb://'))?.id.slice(7));
+    const seasons = show?.childCount as number;
+    const [whole, part] = await as(h.fiona, h.hh, () =>
+      availability(d, h.hh, [
+        { tvdbId, mediaType: 'tv', seasons },
+        { tvdbId, mediaType: 'tv', seasons: seasons + 1 },
+      ]),
+    );
+    expect([whole?.status, part?.status]).toEqual(['available', 'partial']);
+    expect(part?.matches[0]).toMatchObject({ type: 'show', seasons });
   });
 });
