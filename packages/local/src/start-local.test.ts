@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defineJob, enqueueJob, JOBS_QUEUE, jobs } from '@medianest/core/jobs/index';
+import { issueTicket } from '@medianest/core/realtime/index';
 import { ConfigError, createLocalSystem, loadConfig } from '@medianest/core/system/index';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -18,6 +19,21 @@ async function until(done: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!done() && Date.now() < deadline) await sleep(10);
 }
+/** Opens a socket and resolves once it is open (a refused ticket still opens, then closes 4401). */
+async function openSocket(address: string): Promise<WebSocket> {
+  const ws = new WebSocket(address);
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return ws;
+}
+
+const nextMessage = (ws: WebSocket) =>
+  new Promise<string>((resolve) => ws.once('message', (d) => resolve(String(d))));
+
+const scope = { userId: 'usr_01JAAAAAAAAAAAAAAAAAAAAAAA', householdId: 'hh_01JAAAAAAAAAAAAAAAAAAAAAAA' };
+
 let dir: string;
 let dataDir: string;
 let webDir: string;
@@ -150,22 +166,60 @@ describe('startLocal', () => {
     expect(system.config.publicUrl).toBe('https://media.example.com');
   });
 
-  it('answers WebSocket pings and closes unauthenticated clients', async () => {
-    const { url } = await start({ consumers: false });
-    const ws = new WebSocket(`${url.replace('http', 'ws')}/ws`);
-    await new Promise((resolve, reject) => {
-      ws.once('open', resolve);
-      ws.once('error', reject);
+  it('derives the WebSocket URL from the real port, and keeps an explicit one', async () => {
+    const { port, system } = await start({ consumers: false });
+    expect(system.config.wsUrl).toBe(`ws://127.0.0.1:${port}/ws`);
+    await server!.close();
+    server = undefined;
+    const explicit = await start({
+      consumers: false,
+      env: { ...QUIET, MEDIANEST_WS_URL: 'wss://ws.example.com/prod' },
     });
-    const reply = new Promise<string>((resolve) => ws.once('message', (d) => resolve(String(d))));
+    expect(explicit.system.config.wsUrl).toBe('wss://ws.example.com/prod');
+  });
+
+  it('hands out a ticket URL on the real port, where the socket answers pings and gets the household’s messages', async () => {
+    const { url, system } = await start({ consumers: false });
+    const { ticket } = await issueTicket(system, scope);
+    const ws = await openSocket(`${system.config.wsUrl}?ticket=${ticket}`);
+    expect(system.config.wsUrl.startsWith(url.replace('http', 'ws'))).toBe(true);
+    const reply = nextMessage(ws);
     ws.send(JSON.stringify({ type: 'ping' }));
     expect(JSON.parse(await reply)).toEqual({ type: 'pong' });
 
-    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-      ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
-    );
-    ws.send(JSON.stringify({ type: 'subscribe', topic: 'household' }));
-    expect(await closed).toEqual({ code: WS_UNAUTHENTICATED, reason: 'unauthenticated' });
+    // a message published for the household reaches its socket, and only its own
+    const pushed = nextMessage(ws);
+    expect(
+      await system.realtime.publish(
+        { householdId: scope.householdId },
+        { type: 'test.ping', data: { n: 1 } },
+      ),
+    ).toEqual({ delivered: 1 });
+    expect(JSON.parse(await pushed)).toEqual({ type: 'test.ping', data: { n: 1 } });
+    expect(
+      await system.realtime.publish(
+        { householdId: 'hh_01JBBBBBBBBBBBBBBBBBBBBBBB' },
+        { type: 'x', data: null },
+      ),
+    ).toEqual({ delivered: 0 });
+    ws.close(1000);
+  });
+
+  it('closes a socket without a ticket, or with a used one, with 4401', async () => {
+    const { url, system } = await start({ consumers: false });
+    const closedWith = (ws: WebSocket) =>
+      new Promise<{ code: number; reason: string }>((resolve) =>
+        ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
+      );
+    const bare = new WebSocket(`${url.replace('http', 'ws')}/ws`);
+    expect(await closedWith(bare)).toEqual({ code: WS_UNAUTHENTICATED, reason: 'unauthenticated' });
+
+    const { ticket } = await issueTicket(system, scope);
+    const first = await openSocket(`${system.config.wsUrl}?ticket=${ticket}`);
+    const again = new WebSocket(`${system.config.wsUrl}?ticket=${ticket}`);
+    expect(await closedWith(again)).toEqual({ code: WS_UNAUTHENTICATED, reason: 'unauthenticated' });
+    expect(system.realtime.connectionCount()).toBe(1);
+    first.close(1000);
   });
 
   it('rejects a bad environment with a ConfigError naming the variable', async () => {
@@ -196,11 +250,9 @@ describe('startLocal', () => {
 
   it('close() says goodbye to open sockets, stops the server and closes the database', async () => {
     const { url, system } = await start();
-    const ws = new WebSocket(`${url.replace('http', 'ws')}/ws`);
-    await new Promise((resolve, reject) => {
-      ws.once('open', resolve);
-      ws.once('error', reject);
-    });
+    const { ticket } = await issueTicket(system, scope);
+    const ws = await openSocket(`${system.config.wsUrl}?ticket=${ticket}`);
+    expect(system.realtime.connectionCount()).toBe(1);
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     await server!.close();
     server = undefined;

@@ -104,14 +104,18 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
   const wildcard = host === '0.0.0.0' || host === '::';
   const bracket = (h: string) => (h.includes(':') ? `[${h}]` : h);
   const url = `http://${bracket(wildcard ? '127.0.0.1' : host)}:${port}`;
+  const publicUrl = env.MEDIANEST_PUBLIC_URL?.trim()
+    ? base.publicUrl
+    : `http://${wildcard ? 'localhost' : bracket(host)}:${port}`;
   const config = {
     ...base,
     host,
     port,
     ...(options.dataDir !== undefined ? { dataDir: resolve(options.dataDir) } : {}),
-    publicUrl: env.MEDIANEST_PUBLIC_URL?.trim()
-      ? base.publicUrl
-      : `http://${wildcard ? 'localhost' : bracket(host)}:${port}`,
+    publicUrl,
+    // The ticket answer hands this to browsers: it must name the port really listened on, like
+    // the public URL (loadConfig only knew the configured one).
+    wsUrl: env.MEDIANEST_WS_URL?.trim() ? base.wsUrl : `${publicUrl.replace(/^http/, 'ws')}/ws`,
   };
 
   let system: LocalSystem;
@@ -128,7 +132,8 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
   const hub: SocketHub = { sockets: new Set() };
   const api = createApp(system);
   const root = new Hono();
-  root.get('/ws', socketRoute(logger, hub));
+  // Every socket must bring a ticket issued to a signed-in member (the same rule as AWS $connect).
+  root.get('/ws', socketRoute(logger, hub, system));
   root.all('/api', (c) => api.fetch(c.req.raw, c.env));
   root.all('/api/*', (c) => api.fetch(c.req.raw, c.env));
   root.use('*', secureHeaders());

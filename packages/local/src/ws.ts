@@ -37,9 +37,9 @@ export interface SocketAuth extends TicketDeps {
 }
 
 /**
- * `auth` is the local system. Until the runtime passes it (start-local.ts), no ticket can be
- * checked: such a socket is never registered, may only ping, and is closed with 4401 on anything
- * else (the behaviour before tickets existed, kept so an unwired runtime does not change).
+ * `auth` is the local system; the runtime (start-local.ts) always passes it. Without it no ticket
+ * can be checked: such a socket is never registered, may only ping, and is closed with 4401 on
+ * anything else (a bare route for tests of the socket mechanics alone).
  */
 export function socketRoute(logger: Logger, hub: SocketHub, auth?: SocketAuth) {
   return upgradeWebSocket(async (c) => {
