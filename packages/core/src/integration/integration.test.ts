@@ -209,6 +209,24 @@ describe.each(STORES)('integration settings on $name', ({ open, skip }) => {
     expect(cases.refused.hint).toContain('running');
   });
 
+  it('a connection test always really tries: failing tests never open a circuit breaker', async () => {
+    overseerr.faults.add({ path: '/api/v1/status', status: 500, body: '{"message":"down"}' });
+    const failures = [];
+    for (let i = 0; i < 6; i++) {
+      failures.push(
+        await hh.as(hh.ownerId, () =>
+          Integration.testConnection(deps, { kind: 'overseerr', url: overseerr.url, apiKey: API_KEY }),
+        ),
+      );
+    }
+    overseerr.faults.clear();
+    const after = await hh.as(hh.ownerId, () =>
+      Integration.testConnection(deps, { kind: 'overseerr', url: overseerr.url, apiKey: API_KEY }),
+    );
+    expect(failures.map((f) => f.code)).toEqual(Array(6).fill('integration.server_error'));
+    expect(after).toMatchObject({ ok: true, code: 'ok' });
+  });
+
   it('refuses to save a failing test unless asked to, and never a URL the SSRF guard refuses', async () => {
     const refused = await failure(
       hh.as(hh.ownerId, () =>

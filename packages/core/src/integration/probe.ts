@@ -154,8 +154,21 @@ export async function probe(target: Probe, o: ProbeOptions): Promise<TestResult>
 
 type Partial = Omit<TestResult, 'latencyMs'>;
 
-// No integrationKey on test calls: a connection test must always really try (no breaker).
-async function run(target: Probe, http: Http, timeoutMs: number): Promise<Partial> {
+/**
+ * The clients always send their integrationKey; a connection test must always really try (the
+ * Http port's rule: no key, no breaker), so the key is dropped on the way out.
+ */
+function withoutBreaker(http: Http): Http {
+  return {
+    request: (req) => {
+      const { integrationKey: _key, ...rest } = req;
+      return http.request(rest);
+    },
+  };
+}
+
+async function run(target: Probe, direct: Http, timeoutMs: number): Promise<Partial> {
+  const http = withoutBreaker(direct);
   switch (target.kind) {
     case 'plex':
       return runPlex(target, http, timeoutMs);
