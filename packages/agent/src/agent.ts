@@ -10,7 +10,6 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve as resolvePath, sep } from 'node:path';
 import { createHttp } from '@medianest/core/adapter/http/index';
-import type { Http } from '@medianest/core/port/http';
 import {
   type AgentMessageInput,
   type FileInfo,
@@ -22,6 +21,7 @@ import {
   ServerMessage,
 } from '@medianest/core/download/protocol';
 import { createPlexServerClient } from '@medianest/core/integration/client/index';
+import type { Http } from '@medianest/core/port/http';
 import WebSocket from 'ws';
 import { addToCollection, findItem } from './plex.ts';
 import { ensurePoster, hasFfmpeg, writeNfo } from './sidecars.ts';
@@ -125,7 +125,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   let agentId: string | null = null;
   let stopping = false;
   let heartbeat: NodeJS.Timeout | null = null;
-  let readyWaiters: (() => void)[] = [];
+  const readyWaiters: (() => void)[] = [];
 
   const send = (msg: AgentMessageInput): boolean => {
     if (ws && welcomed && ws.readyState === WebSocket.OPEN) {
@@ -142,7 +142,10 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     ...[...jobs.values()].map((j) => ({ jobId: j.offer.jobId, attempt: j.offer.attempt, state: j.state })),
     // Finished while offline: still ours until the server has the result.
     ...outbox
-      .filter((m): m is AgentMessageInput & { jobId: string; attempt: number } => 'jobId' in m && !jobs.has(m.jobId))
+      .filter(
+        (m): m is AgentMessageInput & { jobId: string; attempt: number } =>
+          'jobId' in m && !jobs.has(m.jobId),
+      )
       .map((m) => ({ jobId: m.jobId, attempt: m.attempt, state: 'importing' as const })),
   ];
 
@@ -171,7 +174,12 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     if (existing && existing.offer.attempt === offer.attempt) return; // a repeated offer
     if (existing) await stopJob(existing, 'revoke');
     if (jobs.size >= concurrency) {
-      send({ type: 'job.reject', jobId: offer.jobId, attempt: offer.attempt, reason: { code: 'busy', message: 'Agent is busy' } });
+      send({
+        type: 'job.reject',
+        jobId: offer.jobId,
+        attempt: offer.attempt,
+        reason: { code: 'busy', message: 'Agent is busy' },
+      });
       return;
     }
     const job: Job = {
@@ -198,7 +206,8 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
         });
       }
     } finally {
-      if (job.stopped === 'cancel') send({ type: 'job.cancelled', jobId: offer.jobId, attempt: offer.attempt });
+      if (job.stopped === 'cancel')
+        send({ type: 'job.cancelled', jobId: offer.jobId, attempt: offer.attempt });
       await finishJob(job);
     }
   };
@@ -217,10 +226,20 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
       doc = null;
     }
     if (r.code !== 0 || doc === null) {
-      sendReliably({ type: 'job.failed', jobId: offer.jobId, attempt: offer.attempt, reason: classifyError(r.stderr, r.code) });
+      sendReliably({
+        type: 'job.failed',
+        jobId: offer.jobId,
+        attempt: offer.attempt,
+        reason: classifyError(r.stderr, r.code),
+      });
       return;
     }
-    sendReliably({ type: 'job.resolved', jobId: offer.jobId, attempt: offer.attempt, result: toResolveResult(doc) });
+    sendReliably({
+      type: 'job.resolved',
+      jobId: offer.jobId,
+      attempt: offer.attempt,
+      result: toResolveResult(doc),
+    });
   };
 
   const fail = (job: Job, reason: Reason) =>
@@ -242,7 +261,13 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     let last = 0;
     let lastSent: number | null = null;
     const run = startDownload(
-      downloadArgs({ url: offer.url, quality: offer.quality, preset: offer.target.preset, home, temp: job.tempDir }),
+      downloadArgs({
+        url: offer.url,
+        quality: offer.quality,
+        preset: offer.target.preset,
+        home,
+        temp: job.tempDir,
+      }),
       spawnOpts,
       (p) => {
         const now = Date.now();
@@ -324,7 +349,10 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
           options.collectionWaitMs ?? 60_000,
         );
         if (item) await addToCollection(plex, target.sectionKey, offer.collection, item);
-        else warnings.push(`Plex has not listed the video yet, so it is not in the collection "${offer.collection}"`);
+        else
+          warnings.push(
+            `Plex has not listed the video yet, so it is not in the collection "${offer.collection}"`,
+          );
       } catch (error) {
         warnings.push(`The collection "${offer.collection}" was not updated: ${String(error).slice(0, 200)}`);
       }
@@ -356,7 +384,8 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
       case 'job.cancel':
       case 'job.revoke': {
         const job = jobs.get(msg.jobId);
-        if (job && job.offer.attempt === msg.attempt) void stopJob(job, msg.type === 'job.cancel' ? 'cancel' : 'revoke');
+        if (job && job.offer.attempt === msg.attempt)
+          void stopJob(job, msg.type === 'job.cancel' ? 'cancel' : 'revoke');
         return;
       }
       case 'error':
@@ -415,8 +444,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
       return agentId;
     },
     running: () => [...jobs.keys()],
-    ready: () =>
-      welcomed ? Promise.resolve() : new Promise<void>((r) => readyWaiters.push(r)),
+    ready: () => (welcomed ? Promise.resolve() : new Promise<void>((r) => readyWaiters.push(r))),
     async stop() {
       stopping = true;
       clearInterval(keepAlive);

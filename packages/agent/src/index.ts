@@ -1,3 +1,10 @@
 export * from './agent.ts';
-export { nfoXml, escapeXml } from './sidecars.ts';
-export { classifyError, downloadArgs, parseProgressLine, PRESET_TEMPLATES, resolveArgs, toResolveResult } from './ytdlp.ts';
+export { escapeXml, nfoXml } from './sidecars.ts';
+export {
+  classifyError,
+  downloadArgs,
+  PRESET_TEMPLATES,
+  parseProgressLine,
+  resolveArgs,
+  toResolveResult,
+} from './ytdlp.ts';

@@ -5,7 +5,12 @@
  * item to show up (matched by file path, or by title) before adding it to the collection.
  */
 import { basename } from 'node:path';
-import { type PlexServerClient, PLEX_TYPE, type PlexItem, type PlexTypeName } from '@medianest/core/integration/client/index';
+import {
+  PLEX_TYPE,
+  type PlexItem,
+  type PlexServerClient,
+  type PlexTypeName,
+} from '@medianest/core/integration/client/index';
 import { baseOf } from './sidecars.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -46,7 +51,9 @@ export function addToCollection(
   const next = prev
     .catch(() => undefined)
     .then(async () => {
-      const existing = (await plex.collections(sectionKey, { size: 500 })).items.find((c) => c.title === title);
+      const existing = (await plex.collections(sectionKey, { size: 500 })).items.find(
+        (c) => c.title === title,
+      );
       if (existing) {
         await plex.addToCollection(existing.ratingKey, [item.ratingKey]);
         return;

@@ -13,6 +13,7 @@ export function escapeXml(s: string): string {
   return (
     s
       // Characters XML 1.0 cannot carry at all.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing exactly those is the point
       .replace(/[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
       .replace(/&/g, '&amp;')
       .replace(/</g, '&lt;')

@@ -29,6 +29,8 @@ export interface AgentTestServer {
   agentId: string;
   /** Frames received from agents, in order (for latency measurements). */
   onFrame?: (text: string) => void;
+  /** Cuts every agent connection, as a server restart or a network drop does. */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,9 @@ export async function startAgentTestServer(options: AgentTestServerOptions = {})
     household,
     token,
     agentId: agent.id,
+    dropConnections: () => {
+      for (const c of wss.clients) c.terminate();
+    },
     close: async () => {
       if (timer) clearInterval(timer);
       for (const c of wss.clients) c.terminate();

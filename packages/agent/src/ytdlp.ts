@@ -6,7 +6,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { Preset, Quality, Reason, ResolveResult, ResolvedVideo } from '@medianest/core/download/protocol';
+import type {
+  Preset,
+  Quality,
+  Reason,
+  ResolvedVideo,
+  ResolveResult,
+} from '@medianest/core/download/protocol';
 
 export interface YtDlpProgress {
   status: 'downloading' | 'finished' | 'error';
@@ -47,7 +53,12 @@ export function parseProgressLine(line: string): YtDlpProgress | undefined {
 /** yt-dlp's last `ERROR:` line → a reason a member can read. */
 export function classifyError(stderr: string, exitCode: number | null): Reason {
   const lines = stderr.split('\n').map((l) => l.trim());
-  const error = [...lines].reverse().find((l) => l.startsWith('ERROR:'))?.slice(6).trim() ?? '';
+  const error =
+    [...lines]
+      .reverse()
+      .find((l) => l.startsWith('ERROR:'))
+      ?.slice(6)
+      .trim() ?? '';
   if (/Private video/i.test(error)) return { code: 'private_video', message: 'This video is private' };
   if (/Unsupported URL/i.test(error)) {
     return { code: 'unsupported', message: 'This link is not supported: no video was found there' };
@@ -58,7 +69,8 @@ export function classifyError(stderr: string, exitCode: number | null): Reason {
   if (/members-only|Join this channel|Sign in to confirm your age|age-restricted/i.test(error)) {
     return { code: 'restricted', message: 'This video needs a signed-in account' };
   }
-  if (/HTTP Error 404|404: Not Found/i.test(error)) return { code: 'not_found', message: 'Nothing was found at this link' };
+  if (/HTTP Error 404|404: Not Found/i.test(error))
+    return { code: 'not_found', message: 'Nothing was found at this link' };
   if (/Requested format is not available/i.test(error)) {
     return { code: 'format', message: 'The requested quality is not available for this video' };
   }
@@ -114,7 +126,10 @@ export async function ytDlpVersion(options: SpawnOptions): Promise<string | null
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
-function videoOf(e: Record<string, unknown>, parent: Record<string, unknown> | null): ResolvedVideo | undefined {
+function videoOf(
+  e: Record<string, unknown>,
+  parent: Record<string, unknown> | null,
+): ResolvedVideo | undefined {
   const id = str(e.id);
   if (!id) return undefined;
   const url = str(e.webpage_url) ?? str(e.url) ?? str(e.original_url);
@@ -122,10 +137,18 @@ function videoOf(e: Record<string, unknown>, parent: Record<string, unknown> | n
   const uploadDate = str(e.upload_date);
   return {
     videoId: id,
-    extractor: (str(e.ie_key) ?? str(e.extractor_key) ?? str(e.extractor) ?? str(parent?.extractor_key) ?? 'generic').toLowerCase(),
+    extractor: (
+      str(e.ie_key) ??
+      str(e.extractor_key) ??
+      str(e.extractor) ??
+      str(parent?.extractor_key) ??
+      'generic'
+    ).toLowerCase(),
     url,
     title: (str(e.title) ?? str(e.fulltitle) ?? id).slice(0, 500),
-    channel: (str(e.channel) ?? str(e.uploader) ?? str(parent?.channel) ?? str(parent?.uploader))?.slice(0, 300) ?? null,
+    channel:
+      (str(e.channel) ?? str(e.uploader) ?? str(parent?.channel) ?? str(parent?.uploader))?.slice(0, 300) ??
+      null,
     duration: num(e.duration),
     uploadDate: uploadDate && /^\d{8}$/.test(uploadDate) ? uploadDate : null,
     thumbnail: str(e.thumbnail),
@@ -279,12 +302,14 @@ export function startDownload(
     if (t.startsWith('/')) filepath = t;
     else if (t && stdoutLines.length < 50) stdoutLines.push(t);
   });
-  const done = new Promise<RunResult & { filepath: string | null; meta: VideoMeta | null }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      rl.close();
-      resolve({ code, signal, stdout: stdoutLines.join('\n'), stderr, filepath, meta });
-    });
-  });
+  const done = new Promise<RunResult & { filepath: string | null; meta: VideoMeta | null }>(
+    (resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code, signal) => {
+        rl.close();
+        resolve({ code, signal, stdout: stdoutLines.join('\n'), stderr, filepath, meta });
+      });
+    },
+  );
   return { child, done };
 }

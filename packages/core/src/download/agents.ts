@@ -6,9 +6,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { newUlid } from '../actor/id.ts';
 import type { DomainDeps } from '../actor/deps.ts';
 import { fn } from '../actor/fn.ts';
+import { newUlid } from '../actor/id.ts';
 import { auditOp } from '../audit/entry.ts';
 import { actorUnchanged, requireAccess } from '../household/access.ts';
 import { ConditionFailedError, notExists, type Table } from '../port/table.ts';
@@ -118,19 +118,22 @@ export async function listAgents(deps: DomainDeps): Promise<AgentInfo[]> {
 
 export const RenameAgentInput = z.object({ agentId: AgentId, name: Name });
 
-export const renameAgent = fn(RenameAgentInput, async (deps: DomainDeps, { agentId, name }): Promise<AgentInfo> => {
-  const access = await requireAccess(deps, { role: 'admin' });
-  try {
-    const item = await deps.table.update<AgentItem>(keys.agent(access.householdId, agentId), {
-      set: { name },
-      condition: { attr: 'pk', exists: true },
-    });
-    return toAgentInfo(item, deps.clock.now());
-  } catch (e) {
-    if (e instanceof ConditionFailedError) throw new AgentNotFoundError();
-    throw e;
-  }
-});
+export const renameAgent = fn(
+  RenameAgentInput,
+  async (deps: DomainDeps, { agentId, name }): Promise<AgentInfo> => {
+    const access = await requireAccess(deps, { role: 'admin' });
+    try {
+      const item = await deps.table.update<AgentItem>(keys.agent(access.householdId, agentId), {
+        set: { name },
+        condition: { attr: 'pk', exists: true },
+      });
+      return toAgentInfo(item, deps.clock.now());
+    } catch (e) {
+      if (e instanceof ConditionFailedError) throw new AgentNotFoundError();
+      throw e;
+    }
+  },
+);
 
 export const RevokeAgentInput = z.object({ agentId: AgentId });
 
@@ -192,7 +195,9 @@ export async function agentItems(deps: { table: Table }, householdId: string): P
 /** Whether any agent of the household is online now (drives "waiting for the household agent"). */
 export async function anyAgentOnline(deps: { table: Table; clock: { now(): number } }, householdId: string) {
   const now = deps.clock.now();
-  return (await agentItems(deps, householdId)).some((a) => a.revokedAt === null && (a.onlineUntil ?? 0) > now);
+  return (await agentItems(deps, householdId)).some(
+    (a) => a.revokedAt === null && (a.onlineUntil ?? 0) > now,
+  );
 }
 
 /** Claims presence for one connection (a newer connection takes over from an older one). */
@@ -212,7 +217,12 @@ export async function markOnline(
         version: info.version,
         ytDlpVersion: info.ytDlpVersion,
       },
-      condition: { and: [{ attr: 'pk', exists: true }, { attr: 'revokedAt', op: '=', value: null }] },
+      condition: {
+        and: [
+          { attr: 'pk', exists: true },
+          { attr: 'revokedAt', op: '=', value: null },
+        ],
+      },
     });
   } catch (e) {
     if (e instanceof ConditionFailedError) throw new AgentAuthError();

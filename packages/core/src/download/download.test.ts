@@ -68,10 +68,16 @@ describe.each(STORES)('on $name', ({ open, skip }) => {
   const offers = (frames: ServerMessage[]) => frames.filter((f): f is JobOffer => f.type === 'job.offer');
 
   it('agent tokens: shown once, stored hashed, revocable; only admins manage them', async () => {
-    const { token, agent } = await as(h.owner, h.hh, () => Agents.createAgent(deps, { name: ' Basement NAS ' }));
+    const { token, agent } = await as(h.owner, h.hh, () =>
+      Agents.createAgent(deps, { name: ' Basement NAS ' }),
+    );
     expect(agent).toMatchObject({ name: 'Basement NAS', online: false, revoked: false });
     expect(token).toMatch(/^mna_/);
-    expect(await Agents.authenticateAgent(deps, token)).toEqual({ householdId: h.hh, agentId: agent.id, name: 'Basement NAS' });
+    expect(await Agents.authenticateAgent(deps, token)).toEqual({
+      householdId: h.hh,
+      agentId: agent.id,
+      name: 'Basement NAS',
+    });
     const stored = JSON.stringify(await deps.table.get({ pk: `H#${h.hh}`, sk: `AGT#${agent.id}` }));
     expect(stored).not.toContain(token);
     await expect(as(h.alice, h.hh, () => Agents.createAgent(deps, { name: 'x' }))).rejects.toMatchObject({
@@ -79,8 +85,12 @@ describe.each(STORES)('on $name', ({ open, skip }) => {
     });
     await as(h.owner, h.hh, () => Agents.revokeAgent(deps, { agentId: agent.id }));
     await expect(Agents.authenticateAgent(deps, token)).rejects.toMatchObject({ code: 'agent.unauthorized' });
-    await expect(Agents.authenticateAgent(deps, 'mna_garbage')).rejects.toMatchObject({ code: 'agent.unauthorized' });
-    const actions = (await as(h.owner, h.hh, () => Audit.list(deps, { limit: 10 }))).entries.map((e) => e.action);
+    await expect(Agents.authenticateAgent(deps, 'mna_garbage')).rejects.toMatchObject({
+      code: 'agent.unauthorized',
+    });
+    const actions = (await as(h.owner, h.hh, () => Audit.list(deps, { limit: 10 }))).entries.map(
+      (e) => e.action,
+    );
     expect(actions).toEqual(['agent.revoked', 'agent.created']);
     const [listed] = await as(h.owner, h.hh, () => Agents.listAgents(deps));
     expect(listed).toMatchObject({ id: agent.id, revoked: true, online: false });
@@ -92,11 +102,17 @@ describe.each(STORES)('on $name', ({ open, skip }) => {
     ).rejects.toMatchObject({ kind: 'invalid', code: 'download.invalid_url' });
     await expect(
       as(h.alice, h.hh, () => Download.submit(deps, { url: 'https://example.com/watch/123', target })),
-    ).rejects.toMatchObject({ kind: 'invalid', code: 'download.unsupported_site', message: expect.stringContaining('example.com') });
+    ).rejects.toMatchObject({
+      kind: 'invalid',
+      code: 'download.unsupported_site',
+      message: expect.stringContaining('example.com'),
+    });
     await as(h.owner, h.hh, () => setLimits(deps, { videosPerHour: 2 }));
     await as(h.alice, h.hh, () => Download.submit(deps, { url: 'https://youtu.be/aaaaaaaaaaa', target }));
     await as(h.alice, h.hh, () => Download.submit(deps, { url: 'https://youtu.be/bbbbbbbbbbb', target }));
-    const over = as(h.alice, h.hh, () => Download.submit(deps, { url: 'https://youtu.be/ccccccccccc', target }));
+    const over = as(h.alice, h.hh, () =>
+      Download.submit(deps, { url: 'https://youtu.be/ccccccccccc', target }),
+    );
     await expect(over).rejects.toMatchObject({ kind: 'rate_limited', code: 'download.quota_exceeded' });
     await expect(over).rejects.toThrow(/2 videos per hour and have used 2; try again in \d+ min/);
     const mine = await as(h.alice, h.hh, () => Download.list(deps, {}));
@@ -120,7 +136,13 @@ describe.each(STORES)('on $name', ({ open, skip }) => {
     const { session, frames } = await connectAgent(2);
     expect(frames[0]).toMatchObject({ type: 'welcome', householdId: h.hh });
     const [resolve] = offers(frames);
-    expect(resolve).toMatchObject({ jobId: sub.id, kind: 'resolve', attempt: 1, url: sub.url, quality: '720p' });
+    expect(resolve).toMatchObject({
+      jobId: sub.id,
+      kind: 'resolve',
+      attempt: 1,
+      url: sub.url,
+      quality: '720p',
+    });
     expect((await as(h.alice, h.hh, () => Download.get(deps, { id: sub.id }))).state).toBe('resolving');
 
     const after = await send(session, {
@@ -195,7 +217,9 @@ describe.each(STORES)('on $name', ({ open, skip }) => {
   });
 
   it('a private video fails the submission with the reason and creates no video job', async () => {
-    const sub = await as(h.alice, h.hh, () => Download.submit(deps, { url: 'https://youtu.be/privateAAAA', target }));
+    const sub = await as(h.alice, h.hh, () =>
+      Download.submit(deps, { url: 'https://youtu.be/privateAAAA', target }),
+    );
     const { session, frames } = await connectAgent();
     const [offer] = offers(frames);
     await send(session, {
@@ -205,17 +229,25 @@ describe.each(STORES)('on $name', ({ open, skip }) => {
       reason: { code: 'private_video', message: 'This video is private' },
     });
     const got = await as(h.alice, h.hh, () => Download.get(deps, { id: sub.id }));
-    expect(got).toMatchObject({ state: 'failed', childCount: 0, reason: { code: 'private_video', message: 'This video is private' } });
+    expect(got).toMatchObject({
+      state: 'failed',
+      childCount: 0,
+      reason: { code: 'private_video', message: 'This video is private' },
+    });
     expect(got.children).toEqual([]);
     // Members cannot see each other's downloads; the owner can.
-    await expect(as(h.bob, h.hh, () => Download.get(deps, { id: sub.id }))).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(as(h.bob, h.hh, () => Download.get(deps, { id: sub.id }))).rejects.toMatchObject({
+      kind: 'not_found',
+    });
     expect((await as(h.owner, h.hh, () => Download.list(deps, {}))).downloads).toHaveLength(1);
     expect((await as(h.bob, h.hh, () => Download.list(deps, {}))).downloads).toHaveLength(0);
   });
 
   it('a vanished agent: the lease expires, the job is re-queued, then failed with a reason after maxAttempts', async () => {
     await as(h.owner, h.hh, () => setLimits(deps, { maxAttempts: 2 }));
-    const sub = await as(h.alice, h.hh, () => Download.submit(deps, { url: 'https://youtu.be/zzzzzzzzzzz', target }));
+    const sub = await as(h.alice, h.hh, () =>
+      Download.submit(deps, { url: 'https://youtu.be/zzzzzzzzzzz', target }),
+    );
     const { session } = await connectAgent(1);
     // Reports from a stale attempt are ignored after the lease moved on.
     deps.clock.advance(Download.LEASE_MS + 1);
@@ -240,7 +272,9 @@ describe.each(STORES)('on $name', ({ open, skip }) => {
   });
 
   it('a reconnecting agent keeps its running jobs; a restarted one gives its forgotten jobs back at once', async () => {
-    const sub = await as(h.alice, h.hh, () => Download.submit(deps, { url: 'https://youtu.be/rrrrrrrrrrr', target }));
+    const sub = await as(h.alice, h.hh, () =>
+      Download.submit(deps, { url: 'https://youtu.be/rrrrrrrrrrr', target }),
+    );
     const { token, session } = await connectAgent(1);
     const s2 = await openAgentSession(deps, token);
     const resumed = await send(s2, {
@@ -270,7 +304,9 @@ describe.each(STORES)('on $name', ({ open, skip }) => {
 
   it('cancel: a running job is cancelled and the agent is told to stop; presence drives waitingForAgent', async () => {
     const { session } = await connectAgent(1);
-    const sub = await as(h.alice, h.hh, () => Download.submit(deps, { url: 'https://youtu.be/ccccccccccc', target }));
+    const sub = await as(h.alice, h.hh, () =>
+      Download.submit(deps, { url: 'https://youtu.be/ccccccccccc', target }),
+    );
     expect(sub.waitingForAgent).toBe(false);
     const [offer] = offers(await send(session, { type: 'heartbeat', running: [] }));
     expect(offer?.jobId).toBe(sub.id);
@@ -281,13 +317,22 @@ describe.each(STORES)('on $name', ({ open, skip }) => {
     });
     expect(frames).toContainEqual(expect.objectContaining({ type: 'job.cancel', jobId: sub.id }));
     // A late report from the cancelled attempt changes nothing.
-    await send(session, { type: 'job.failed', jobId: sub.id, attempt: 1, reason: { code: 'x', message: 'late' } });
+    await send(session, {
+      type: 'job.failed',
+      jobId: sub.id,
+      attempt: 1,
+      reason: { code: 'x', message: 'late' },
+    });
     expect((await as(h.alice, h.hh, () => Download.get(deps, { id: sub.id }))).state).toBe('cancelled');
-    await expect(as(h.alice, h.hh, () => Download.cancel(deps, { id: 'dl_01JAAAAAAAAAAAAAAAAAAAAAAA' }))).rejects.toMatchObject({
+    await expect(
+      as(h.alice, h.hh, () => Download.cancel(deps, { id: 'dl_01JAAAAAAAAAAAAAAAAAAAAAAA' })),
+    ).rejects.toMatchObject({
       kind: 'not_found',
     });
     deps.clock.advance(Agents.PRESENCE_MS + 1);
-    const later = await as(h.alice, h.hh, () => Download.submit(deps, { url: 'https://youtu.be/eeeeeeeeeee', target }));
+    const later = await as(h.alice, h.hh, () =>
+      Download.submit(deps, { url: 'https://youtu.be/eeeeeeeeeee', target }),
+    );
     expect(later.waitingForAgent).toBe(true);
   });
 });

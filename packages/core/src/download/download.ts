@@ -16,7 +16,7 @@ import { AppError } from '../error/index.ts';
 import { type Access, requireAccess } from '../household/access.ts';
 import type { MemberItem } from '../household/keys.ts';
 import type { Realtime, RealtimeMessage } from '../port/realtime.ts';
-import { ConditionFailedError, type Condition, notExists, type Table } from '../port/table.ts';
+import { type Condition, ConditionFailedError, notExists, type Table } from '../port/table.ts';
 import { anyAgentOnline } from './agents.ts';
 import { DownloadNotFoundError, StaleDownloadError } from './errors.ts';
 import {
@@ -129,7 +129,11 @@ async function adminsOf(deps: { table: Table; clock: { now(): number } }, hh: st
 }
 
 /** Pushes to the owner of the download and to every admin of the household (once each). */
-export async function publish(deps: DownloadDeps, item: DownloadItem, message: RealtimeMessage): Promise<void> {
+export async function publish(
+  deps: DownloadDeps,
+  item: DownloadItem,
+  message: RealtimeMessage,
+): Promise<void> {
   if (!deps.realtime) return;
   const hh = item.householdId;
   const users = new Set([item.userId, ...(await adminsOf(deps, hh))]);
@@ -184,7 +188,12 @@ export async function move(
   const remove: string[] = [];
   const add: Record<string, number> = { rev: 1, ...options.add };
   if (to === 'queued') {
-    Object.assign(set, { gsi1pk: keys.queueIndex(item.householdId), gsi1sk: item.sk.slice(3), leaseOwner: null, leaseUntil: null });
+    Object.assign(set, {
+      gsi1pk: keys.queueIndex(item.householdId),
+      gsi1sk: item.sk.slice(3),
+      leaseOwner: null,
+      leaseUntil: null,
+    });
     remove.push('gsi2pk', 'gsi2sk');
   } else if (LEASED.includes(to)) {
     remove.push('gsi1pk', 'gsi1sk');
@@ -215,7 +224,11 @@ export async function move(
   }
 }
 
-export async function load(deps: { table: Table }, hh: string, id: string): Promise<DownloadItem | undefined> {
+export async function load(
+  deps: { table: Table },
+  hh: string,
+  id: string,
+): Promise<DownloadItem | undefined> {
   if (!JobId.safeParse(id).success) return undefined;
   return deps.table.get<DownloadItem>(keys.download(hh, id));
 }
@@ -354,7 +367,10 @@ export async function childrenOf(deps: { table: Table }, parent: DownloadItem): 
 /** A download with its video jobs (for a submission) and the overall percentage. */
 export const get = fn(
   GetInput,
-  async (deps: DownloadDeps, { id }): Promise<DownloadInfo & { percent: number; children: DownloadInfo[] }> => {
+  async (
+    deps: DownloadDeps,
+    { id },
+  ): Promise<DownloadInfo & { percent: number; children: DownloadInfo[] }> => {
     const access = await requireAccess(deps, { permission: 'download' });
     const item = await visible(deps, id, access);
     const online = await anyAgentOnline(deps, access.householdId);
@@ -422,7 +438,9 @@ export const cancel = fn(CancelInput, async (deps: DownloadDeps, { id }): Promis
 async function requeue(deps: DownloadDeps, hh: string, id: string): Promise<void> {
   await withRetry(deps, hh, id, async (item) => {
     if (item.state !== 'failed' && item.state !== 'cancelled') return;
-    const next = await move(deps, item, 'queued', { set: { reason: null, progress: null, finishedAt: null, tries: 0 } });
+    const next = await move(deps, item, 'queued', {
+      set: { reason: null, progress: null, finishedAt: null, tries: 0 },
+    });
     await publishUpdate(deps, next);
   });
 }
@@ -434,7 +452,11 @@ export const retry = fn(RetryInput, async (deps: DownloadDeps, { id }): Promise<
   const access = await requireAccess(deps, { permission: 'download' });
   const item = await visible(deps, id, access);
   if (item.state !== 'failed' && item.state !== 'cancelled') {
-    throw new AppError('conflict', 'download.not_retryable', 'Only a failed or cancelled download can be retried');
+    throw new AppError(
+      'conflict',
+      'download.not_retryable',
+      'Only a failed or cancelled download can be retried',
+    );
   }
   if (item.kind === 'submission' && item.childCount > 0) {
     for (const child of await childrenOf(deps, item)) await requeue(deps, access.householdId, child.id);
@@ -457,7 +479,8 @@ function aggregate(children: DownloadItem[]): { state: State; reason: Reason | n
   const failed = count('failed');
   const cancelled = count('cancelled');
   if (done + failed + cancelled === n) {
-    if (failed > 0) return { state: 'failed', reason: { code: 'partial', message: `${failed} of ${n} videos failed` } };
+    if (failed > 0)
+      return { state: 'failed', reason: { code: 'partial', message: `${failed} of ${n} videos failed` } };
     if (done === 0) return { state: 'cancelled', reason: CANCELLED };
     return { state: 'done', reason: null };
   }
@@ -475,12 +498,15 @@ export async function syncParent(deps: DownloadDeps, hh: string, parentId: strin
     if (parent.state === target.state) return;
     try {
       let cur = parent;
-      const path: State[] = canTransition(cur.state, target.state) ? [target.state] : ['queued', target.state];
+      const path: State[] = canTransition(cur.state, target.state)
+        ? [target.state]
+        : ['queued', target.state];
       for (const to of path) {
         if (!canTransition(cur.state, to)) return;
         cur = await move(deps, cur, to, { set: { reason: to === target.state ? target.reason : null } });
         // A resolved submission is never itself work for an agent.
-        if (to === 'queued') await deps.table.update(keys.download(hh, parentId), { remove: ['gsi1pk', 'gsi1sk'] });
+        if (to === 'queued')
+          await deps.table.update(keys.download(hh, parentId), { remove: ['gsi1pk', 'gsi1sk'] });
       }
       await publishUpdate(deps, cur);
       return;
@@ -511,10 +537,14 @@ export async function claimQueued(
   for (const stale of page.items) {
     if (claimed.length >= max) break;
     const item = await load(deps, hh, stale.id);
-    if (!item || item.state !== 'queued') continue;
+    if (item?.state !== 'queued') continue;
     const to: State = item.kind === 'submission' ? 'resolving' : 'downloading';
     try {
-      const next = await move(deps, item, to, { takeLease: agentId, add: { tries: 1 }, set: { progress: null } });
+      const next = await move(deps, item, to, {
+        takeLease: agentId,
+        add: { tries: 1 },
+        set: { progress: null },
+      });
       claimed.push(next);
       await publishUpdate(deps, next);
       if (next.parentId) await syncParent(deps, hh, next.parentId);
@@ -526,7 +556,12 @@ export async function claimQueued(
 }
 
 /** Extends the agent's lease; false when the agent no longer holds this attempt. */
-export async function renewLease(deps: DownloadDeps, hh: string, id: string, guard: LeaseGuard): Promise<boolean> {
+export async function renewLease(
+  deps: DownloadDeps,
+  hh: string,
+  id: string,
+  guard: LeaseGuard,
+): Promise<boolean> {
   const leaseUntil = deps.clock.now() + LEASE_MS;
   try {
     await deps.table.update(keys.download(hh, id), {
@@ -616,7 +651,14 @@ export async function reportDone(
 ): Promise<DownloadItem | undefined> {
   const bytes = files.reduce((s, f) => s + f.bytes, 0);
   const item = await load(deps, hh, id);
-  const percent = { percent: 100, downloadedBytes: item?.progress?.downloadedBytes ?? bytes, totalBytes: item?.progress?.totalBytes ?? null, speed: null, eta: null, at: deps.clock.now() };
+  const percent = {
+    percent: 100,
+    downloadedBytes: item?.progress?.downloadedBytes ?? bytes,
+    totalBytes: item?.progress?.totalBytes ?? null,
+    speed: null,
+    eta: null,
+    at: deps.clock.now(),
+  };
   const next = await reportState(deps, hh, id, guard, 'done', { files, progress: percent, reason: null });
   if (next && next.state === 'done' && item?.state !== 'done') {
     await addStoredBytes(deps, hh, next.userId, bytes);
@@ -688,7 +730,7 @@ export async function reportResolved(
   result: ResolveResult,
 ): Promise<DownloadItem | undefined> {
   const parent = await load(deps, hh, id);
-  if (!parent || parent.kind !== 'submission' || parent.state !== 'resolving') return undefined;
+  if (parent?.kind !== 'submission' || parent.state !== 'resolving') return undefined;
   if (parent.leaseOwner !== guard.agentId || parent.attempt !== guard.attempt) return undefined;
   const first = result.entries[0];
   const header = {
@@ -761,7 +803,10 @@ export async function reportResolved(
     }
   };
   if (children.length === 0) {
-    const names = duplicates.map((d) => d.title).slice(0, 3).join(', ');
+    const names = duplicates
+      .map((d) => d.title)
+      .slice(0, 3)
+      .join(', ');
     return reportState(deps, hh, id, guard, 'failed', {
       ...header,
       duplicates,
@@ -822,7 +867,10 @@ export const AGENT_LOST: Reason = {
  * Jobs whose agent vanished: back to the queue (another agent, or the same one after a restart,
  * picks them up) until the household's maxAttempts, then failed with a reason. Run from the tick.
  */
-export async function sweepLeases(deps: DownloadDeps, options: { limit?: number } = {}): Promise<{ requeued: number; failed: number }> {
+export async function sweepLeases(
+  deps: DownloadDeps,
+  options: { limit?: number } = {},
+): Promise<{ requeued: number; failed: number }> {
   const now = deps.clock.now();
   const page = await deps.table.query<DownloadItem>({
     index: 'gsi2',

@@ -21,6 +21,7 @@ import {
 import {
   claimQueued,
   type DownloadDeps,
+  LEASE_MS,
   load,
   move,
   renewLease,
@@ -31,7 +32,6 @@ import {
   reportState,
   sweepLeases,
   syncParent,
-  LEASE_MS,
 } from './download.ts';
 import { AgentAuthError, StaleDownloadError } from './errors.ts';
 import type { DownloadItem } from './keys.ts';
@@ -98,7 +98,11 @@ async function offerOf(deps: HubDeps, item: DownloadItem): Promise<ServerMessage
 }
 
 /** Brings the agent's list of running jobs in line with the store; returns cancel/revoke frames. */
-async function reconcile(deps: HubDeps, session: AgentSession, running: RunningJob[]): Promise<ServerMessage[]> {
+async function reconcile(
+  deps: HubDeps,
+  session: AgentSession,
+  running: RunningJob[],
+): Promise<ServerMessage[]> {
   const out: ServerMessage[] = [];
   const reported = new Set<string>();
   for (const r of running) {
@@ -109,14 +113,22 @@ async function reconcile(deps: HubDeps, session: AgentSession, running: RunningJ
       item.leaseOwner === session.agentId &&
       item.attempt === r.attempt &&
       LEASED.includes(item.state);
-    if (holds && (await renewLease(deps, session.householdId, r.jobId, { agentId: session.agentId, attempt: r.attempt }))) {
+    if (
+      holds &&
+      (await renewLease(deps, session.householdId, r.jobId, { agentId: session.agentId, attempt: r.attempt }))
+    ) {
       session.running.set(r.jobId, r.attempt);
       continue;
     }
     session.running.delete(r.jobId);
     out.push(
       item?.state === 'cancelled'
-        ? { type: 'job.cancel', jobId: r.jobId, attempt: r.attempt, reason: { code: 'cancelled', message: 'Cancelled' } }
+        ? {
+            type: 'job.cancel',
+            jobId: r.jobId,
+            attempt: r.attempt,
+            reason: { code: 'cancelled', message: 'Cancelled' },
+          }
         : { type: 'job.revoke', jobId: r.jobId, attempt: r.attempt },
     );
   }
@@ -161,7 +173,13 @@ export async function dispatchFor(deps: HubDeps, session: AgentSession): Promise
   const out: ServerMessage[] = [];
   for (const [jobId, attempt] of [...session.running]) {
     const item = await load(deps, session.householdId, jobId);
-    if (item && item.leaseOwner === session.agentId && item.attempt === attempt && LEASED.includes(item.state)) continue;
+    if (
+      item &&
+      item.leaseOwner === session.agentId &&
+      item.attempt === attempt &&
+      LEASED.includes(item.state)
+    )
+      continue;
     session.running.delete(jobId);
     out.push(
       item?.state === 'cancelled'
@@ -184,7 +202,8 @@ export async function onAgentMessage(
   msg: AgentMessage,
 ): Promise<ServerMessage[]> {
   const hh = session.householdId;
-  if (msg.type !== 'hello' && !session.ready) return [errorFrame('agent.hello_first', 'Send hello first', true)];
+  if (msg.type !== 'hello' && !session.ready)
+    return [errorFrame('agent.hello_first', 'Send hello first', true)];
   try {
     switch (msg.type) {
       case 'hello': {
@@ -231,7 +250,13 @@ export async function onAgentMessage(
       }
       case 'job.resolved': {
         session.running.delete(msg.jobId);
-        await reportResolved(deps, hh, msg.jobId, { agentId: session.agentId, attempt: msg.attempt }, msg.result);
+        await reportResolved(
+          deps,
+          hh,
+          msg.jobId,
+          { agentId: session.agentId, attempt: msg.attempt },
+          msg.result,
+        );
         return dispatchFor(deps, session);
       }
       case 'job.progress': {
@@ -251,7 +276,13 @@ export async function onAgentMessage(
       }
       case 'job.failed': {
         session.running.delete(msg.jobId);
-        await reportFailed(deps, hh, msg.jobId, { agentId: session.agentId, attempt: msg.attempt }, msg.reason);
+        await reportFailed(
+          deps,
+          hh,
+          msg.jobId,
+          { agentId: session.agentId, attempt: msg.attempt },
+          msg.reason,
+        );
         return dispatchFor(deps, session);
       }
       case 'job.cancelled': {
@@ -351,10 +382,12 @@ export class AgentHub {
   #run(sessionId: string, f: (live: Live) => Promise<void>): Promise<void> {
     const live = this.#live.get(sessionId);
     if (!live) return Promise.resolve();
-    const next = live.chain.then(() => f(live)).catch((error: unknown) => {
-      this.#deps.logger?.error('agent hub: handling a frame failed', { error: String(error) });
-      live.conn.send(errorFrame('agent.internal', 'The server could not handle that message', false));
-    });
+    const next = live.chain
+      .then(() => f(live))
+      .catch((error: unknown) => {
+        this.#deps.logger?.error('agent hub: handling a frame failed', { error: String(error) });
+        live.conn.send(errorFrame('agent.internal', 'The server could not handle that message', false));
+      });
     live.chain = next;
     return next;
   }

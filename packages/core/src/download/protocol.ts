@@ -58,7 +58,9 @@ export type ResolvedVideo = z.infer<typeof ResolvedVideo>;
 
 export const ResolveResult = z.object({
   kind: z.enum(['video', 'playlist']),
-  playlist: z.object({ id: z.string(), title: z.string().max(500), channel: z.string().nullable() }).nullable(),
+  playlist: z
+    .object({ id: z.string(), title: z.string().max(500), channel: z.string().nullable() })
+    .nullable(),
   entries: z.array(ResolvedVideo).max(1000),
 });
 export type ResolveResult = z.infer<typeof ResolveResult>;

@@ -37,7 +37,11 @@ export function hourWindow(now: number): { window: string; resetsAt: number } {
 export async function limitsOf(deps: { table: Table }, householdId: string): Promise<Limits> {
   const cfg = await deps.table.get<ConfigItem>(keys.config(householdId));
   return cfg
-    ? { videosPerHour: cfg.videosPerHour, storageBytesPerMember: cfg.storageBytesPerMember, maxAttempts: cfg.maxAttempts }
+    ? {
+        videosPerHour: cfg.videosPerHour,
+        storageBytesPerMember: cfg.storageBytesPerMember,
+        maxAttempts: cfg.maxAttempts,
+      }
     : { ...DEFAULT_LIMITS };
 }
 
@@ -118,7 +122,10 @@ export async function reserveVideos(
       add: { count: n },
       set: { type: 'quota', ttl: Math.ceil(resetsAt / 1000) + 3600 },
       condition: {
-        or: [{ attr: 'count', exists: false }, { attr: 'count', op: '<=', value: limits.videosPerHour - n }],
+        or: [
+          { attr: 'count', exists: false },
+          { attr: 'count', op: '<=', value: limits.videosPerHour - n },
+        ],
       },
     });
   } catch (e) {
@@ -135,7 +142,8 @@ export async function checkStorage(
   limits: Limits,
 ): Promise<void> {
   const used = Number((await deps.table.get(keys.storageQuota(householdId, userId)))?.bytes ?? 0);
-  if (used >= limits.storageBytesPerMember) throw new StorageQuotaExceededError(used, limits.storageBytesPerMember);
+  if (used >= limits.storageBytesPerMember)
+    throw new StorageQuotaExceededError(used, limits.storageBytesPerMember);
 }
 
 export async function addStoredBytes(

@@ -4,7 +4,14 @@ import { createTestDeps, type TestDeps } from '../actor/testing.ts';
 import { move } from './download.ts';
 import { StaleDownloadError } from './errors.ts';
 import { type DownloadItem, keys } from './keys.ts';
-import { canTransition, IllegalTransitionError, STATES, type State, TRANSITIONS, assertTransition } from './state.ts';
+import {
+  assertTransition,
+  canTransition,
+  IllegalTransitionError,
+  STATES,
+  type State,
+  TRANSITIONS,
+} from './state.ts';
 import { validateUrl } from './url.ts';
 
 const state = fc.constantFrom(...STATES);
@@ -77,37 +84,51 @@ describe('state machine', () => {
 
     it('applies random move sequences only along legal edges, and a stale read never wins', async () => {
       await fc.assert(
-        fc.asyncProperty(fc.array(fc.tuple(state, fc.boolean()), { minLength: 1, maxLength: 12 }), async (steps) => {
-          await deps.table.delete(keys.download('hh_01JAAAAAAAAAAAAAAAAAAAAAAA', 'dl_01JAAAAAAAAAAAAAAAAAAAAAAA'));
-          let current = await seed();
-          const visited: State[] = [current.state];
-          for (const [to, useStale] of steps) {
-            const stale = current;
-            if (useStale && canTransition(current.state, to)) {
-              // Someone else moved the job first (a no-op write that bumps rev).
-              await deps.table.update(keys.download(current.householdId, current.id), { add: { rev: 1 } });
-              await expect(move(deps, stale, to)).rejects.toBeInstanceOf(StaleDownloadError);
-              current = (await deps.table.get<DownloadItem>(keys.download(current.householdId, current.id))) as DownloadItem;
-              continue;
+        fc.asyncProperty(
+          fc.array(fc.tuple(state, fc.boolean()), { minLength: 1, maxLength: 12 }),
+          async (steps) => {
+            await deps.table.delete(
+              keys.download('hh_01JAAAAAAAAAAAAAAAAAAAAAAA', 'dl_01JAAAAAAAAAAAAAAAAAAAAAAA'),
+            );
+            let current = await seed();
+            const visited: State[] = [current.state];
+            for (const [to, useStale] of steps) {
+              const stale = current;
+              if (useStale && canTransition(current.state, to)) {
+                // Someone else moved the job first (a no-op write that bumps rev).
+                await deps.table.update(keys.download(current.householdId, current.id), { add: { rev: 1 } });
+                await expect(move(deps, stale, to)).rejects.toBeInstanceOf(StaleDownloadError);
+                current = (await deps.table.get<DownloadItem>(
+                  keys.download(current.householdId, current.id),
+                )) as DownloadItem;
+                continue;
+              }
+              if (!canTransition(current.state, to)) {
+                await expect(move(deps, current, to)).rejects.toBeInstanceOf(IllegalTransitionError);
+                continue;
+              }
+              current = await move(
+                deps,
+                current,
+                to,
+                to === 'downloading' || to === 'resolving' ? { takeLease: 'agt_x' } : {},
+              );
+              visited.push(current.state);
             }
-            if (!canTransition(current.state, to)) {
-              await expect(move(deps, current, to)).rejects.toBeInstanceOf(IllegalTransitionError);
-              continue;
+            for (let i = 1; i < visited.length; i++) {
+              expect(canTransition(visited[i - 1] as State, visited[i] as State)).toBe(true);
             }
-            current = await move(deps, current, to, to === 'downloading' || to === 'resolving' ? { takeLease: 'agt_x' } : {});
-            visited.push(current.state);
-          }
-          for (let i = 1; i < visited.length; i++) {
-            expect(canTransition(visited[i - 1] as State, visited[i] as State)).toBe(true);
-          }
-          // Sparse indexes follow the state: queued ⇔ queue index, leased ⇔ lease index.
-          const stored = (await deps.table.get<DownloadItem>(keys.download(current.householdId, current.id))) as DownloadItem;
-          expect(stored.gsi1pk !== undefined).toBe(stored.state === 'queued');
-          if (stored.state === 'done' || stored.state === 'failed' || stored.state === 'cancelled') {
-            expect(stored.gsi2pk).toBeUndefined();
-            expect(stored.leaseOwner).toBeNull();
-          }
-        }),
+            // Sparse indexes follow the state: queued ⇔ queue index, leased ⇔ lease index.
+            const stored = (await deps.table.get<DownloadItem>(
+              keys.download(current.householdId, current.id),
+            )) as DownloadItem;
+            expect(stored.gsi1pk !== undefined).toBe(stored.state === 'queued');
+            if (stored.state === 'done' || stored.state === 'failed' || stored.state === 'cancelled') {
+              expect(stored.gsi2pk).toBeUndefined();
+              expect(stored.leaseOwner).toBeNull();
+            }
+          },
+        ),
         { numRuns: 60 },
       );
     });

@@ -17,7 +17,10 @@ export interface SeededHousehold {
   bob: string;
 }
 
-export async function seedHousehold(deps: { table: Table; clock: { now(): number } }): Promise<SeededHousehold> {
+export async function seedHousehold(deps: {
+  table: Table;
+  clock: { now(): number };
+}): Promise<SeededHousehold> {
   const now = deps.clock.now();
   const hh = newId('hh', now);
   const [owner, alice, bob] = [newId('usr', now), newId('usr', now), newId('usr', now)];

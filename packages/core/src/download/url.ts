@@ -60,9 +60,12 @@ export function validateUrl(raw: string): ValidatedUrl {
     throw new InvalidUrlError(`"${text.slice(0, 80)}" is not a link: it should start with https://`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InvalidUrlError(`Only http and https links can be downloaded (not ${url.protocol.slice(0, -1)})`);
+    throw new InvalidUrlError(
+      `Only http and https links can be downloaded (not ${url.protocol.slice(0, -1)})`,
+    );
   }
-  if (url.username || url.password) throw new InvalidUrlError('Links with a user name or password are refused');
+  if (url.username || url.password)
+    throw new InvalidUrlError('Links with a user name or password are refused');
   const host = url.hostname.toLowerCase().replace(/\.$/, '');
   if (host === '') throw new InvalidUrlError('That link has no host');
   if (KNOWN_SITES.some((s) => host === s || host.endsWith(`.${s}`))) {
