@@ -16,6 +16,7 @@ import { SqliteQueue } from '../adapter/queue/sqlite.ts';
 import { openSqlite } from '../adapter/sqlite/db.ts';
 import { AppError, statusOf } from '../error/index.ts';
 import { keys as householdKeys } from '../household/keys.ts';
+import { createOverseerrClient } from '../integration/client/overseerr.ts';
 import * as Integration from '../integration/integration.ts';
 import * as Follow from '../notification/follow.ts';
 import * as Inbox from '../notification/inbox.ts';
@@ -308,9 +309,45 @@ describe.each(STORES)('requests on $name', ({ open, skip }) => {
       ).toBe(false);
     });
 
+    it('tells followers of a title requested directly in Overseerr, but not one who left', async () => {
+      // arrange: the admin requests in Overseerr itself (no MediaNest record); Bob and Erin follow it
+      const direct = createOverseerrClient({
+        baseUrl: sim.url,
+        apiKey: KEY,
+        http: net,
+        integrationKey: 'direct',
+      });
+      const made = await direct.createRequest({ mediaType: 'movie', mediaId: movie(12).tmdbId });
+      expect(made.ok).toBe(true);
+      await as('Bob', () => Follow.follow(deps, { mediaType: 'movie', tmdbId: movie(12).tmdbId }));
+      await as('Erin', () => Follow.follow(deps, { mediaType: 'movie', tmdbId: movie(12).tmdbId }));
+      await deps.table.update(householdKeys.member(hh, users.Erin as string), {
+        set: { status: 'suspended' },
+      });
+      const bobBefore = (await inbox('Bob')).unread;
+      // act
+      sim.markAvailable(movie(12).tmdbId, 'movie');
+      await sim.flushWebhooks();
+      // assert
+      const bob = await inbox('Bob');
+      expect(bob.unread).toBe(bobBefore + 1);
+      expect(bob.notifications[0]?.title).toBe(
+        `Now available: ${movie(12).title} (${movie(12).releaseDate.slice(0, 4)})`,
+      );
+      await deps.table.update(householdKeys.member(hh, users.Erin as string), { set: { status: 'active' } });
+      expect((await inbox('Erin')).notifications).toHaveLength(0);
+      expect(await Follow.followersOf(deps, hh, 'movie', movie(12).tmdbId)).toEqual([]);
+    });
+
     it('the same webhook delivered twice changes the state once and notifies once', async () => {
       // arrange: replay the MEDIA_AVAILABLE delivery byte for byte
-      const delivery = sim.webhookDeliveries().findLast((d) => d.notificationType === 'MEDIA_AVAILABLE');
+      const delivery = sim
+        .webhookDeliveries()
+        .findLast(
+          (d) =>
+            d.notificationType === 'MEDIA_AVAILABLE' &&
+            (d.body.media as { tmdbId: string }).tmdbId === String(show(0).tmdbId),
+        );
       const aliceBefore = await inbox('Alice');
       const bobBefore = await inbox('Bob');
       // act

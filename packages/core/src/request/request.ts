@@ -311,12 +311,15 @@ export const create = fn(CreateInput, async (deps: RequestDeps, input): Promise<
     { put: pointer, condition: notExists },
   ]);
 
-  await Promise.allSettled([
-    deps.realtime.publish(
+  try {
+    // The admins' queue page follows new requests live.
+    await deps.realtime.publish(
       { householdId: access.householdId },
       { type: 'request.created', data: { requestId: item.id, status } },
-    ),
-  ]);
+    );
+  } catch (error) {
+    deps.logger?.warn('Could not push a new request', { requestId: item.id, error });
+  }
   if (status === 'pending') {
     const requester = await User.get(deps, access.userId);
     const name = year ? `${title} (${year})` : title;

@@ -8,7 +8,13 @@
 
 import type { EventType } from '../notification/events.ts';
 import { followersOf } from '../notification/follow.ts';
-import { commitInChunks, MAX_OPS_PER_TRANSACTION, type NotifyPlan, plan } from '../notification/notify.ts';
+import {
+  commitInChunks,
+  MAX_OPS_PER_TRANSACTION,
+  membersOf,
+  type NotifyPlan,
+  plan,
+} from '../notification/notify.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Clock } from '../port/clock.ts';
 import type { Queue } from '../port/queue.ts';
@@ -112,8 +118,11 @@ async function notificationsFor(
   const recipients = new Set([r.requestedBy]);
   const spentFollows: Key[] = [];
   if (event === 'request.available') {
-    for (const f of await followersOf(deps, input.householdId, r.mediaType, r.tmdbId)) {
-      recipients.add(f.userId);
+    const follows = await followersOf(deps, input.householdId, r.mediaType, r.tmdbId);
+    // Someone who left (or was suspended) since following is not told; the follow is spent anyway.
+    const active = follows.length > 0 ? new Set(await membersOf(deps, input.householdId)) : new Set<string>();
+    for (const f of follows) {
+      if (active.has(f.userId)) recipients.add(f.userId);
       spentFollows.push({ pk: f.pk, sk: f.sk });
     }
   }

@@ -17,7 +17,7 @@ import { HouseholdId } from '../actor/id.ts';
 import { AppError } from '../error/index.ts';
 import { requireAccess } from '../household/access.ts';
 import { followersOf } from '../notification/follow.ts';
-import { commitInChunks, MAX_OPS_PER_TRANSACTION, plan } from '../notification/notify.ts';
+import { commitInChunks, MAX_OPS_PER_TRANSACTION, membersOf, plan } from '../notification/notify.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Clock } from '../port/clock.ts';
 import type { Keyring } from '../port/keyring.ts';
@@ -249,6 +249,7 @@ async function followersOnly(
     p.media?.media_type === 'tv' ? 'tv' : p.media?.media_type === 'movie' ? 'movie' : undefined;
   const tmdbId = p.media?.tmdbId;
   const follows = mediaType && tmdbId ? await followersOf(deps, householdId, mediaType, tmdbId) : [];
+  const active = follows.length > 0 ? new Set(await membersOf(deps, householdId)) : new Set<string>();
   if (follows.length === 0) {
     const fresh = await markOnly(deps, marker);
     return { outcome: fresh ? 'ignored' : 'duplicate', notificationType: type };
@@ -258,7 +259,7 @@ async function followersOnly(
   const notification = await plan(deps, {
     householdId,
     event: 'request.available',
-    recipients: [...new Set(follows.map((f) => f.userId))],
+    recipients: [...new Set(follows.map((f) => f.userId).filter((u) => active.has(u)))],
     title: `Now available: ${name}`,
     body: `${name} is now available to watch.`,
     image: p.image ?? undefined,
