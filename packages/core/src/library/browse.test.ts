@@ -269,15 +269,19 @@ describe('browsing as a member (SQLite)', () => {
     expect(
       await failure(owner(() => getImage(deps, { serverId: machine, path, width: 301, height: 450 }))),
     ).toBeInstanceOf(ImageSizeError);
-    expect(
-      (
-        await failure(
-          owner(() =>
-            getImage(deps, { serverId: machine, path: 'http://evil.test/x.jpg', width: 300, height: 450 }),
-          ),
-        )
-      ).kind,
-    ).toBe('invalid');
+    // Only Plex library image paths with their timestamp: no other host, no other endpoint.
+    for (const bad of [
+      'http://evil.test/x.jpg',
+      '/library/metadata/1/thumb',
+      '/status/sessions',
+      '//evil.test/x',
+    ]) {
+      const err = await failure(
+        owner(() => getImage(deps, { serverId: machine, path: bad, width: 300, height: 450 })),
+      );
+      expect(err.kind, bad).toBe('invalid');
+    }
+    expect(pms?.hits().byRoute['GET /photo/:/transcode']).toBe(1);
   });
 
   it('follows sharing changes on plex.tv, and rides out a plex.tv outage on the cached sharing', async () => {

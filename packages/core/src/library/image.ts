@@ -36,8 +36,9 @@ export const IMAGE_SIZES = [
 
 export const CACHE_CONTROL = 'private, max-age=31536000, immutable';
 
+/** The trailing timestamp is required: it is what makes the cached bytes immutable. */
 const PLEX_IMAGE_PATH =
-  /^\/library\/(metadata|collections|sections)\/[0-9]{1,12}\/(thumb|art|composite|banner|theme|clearLogo)(\/[0-9]{1,12})?$/;
+  /^\/library\/(metadata|collections|sections)\/[0-9]{1,12}\/(thumb|art|composite|banner|clearLogo)\/[0-9]{1,12}$/;
 
 export const ImageInput = z.object({
   serverId: z.string().regex(/^[A-Za-z0-9-]{1,128}$/),
