@@ -21,7 +21,7 @@ import { createUptimeKumaClient } from '../integration/client/uptime-kuma.ts';
 import { loadAll, secretOf } from '../integration/integration.ts';
 import type { IntegrationItem } from '../integration/keys.ts';
 import { hostOf, withDeadline } from '../integration/probe.ts';
-import type { Http } from '../port/http.ts';
+import { type Http, isHttpError } from '../port/http.ts';
 import type { Realtime } from '../port/realtime.ts';
 import type { Key } from '../port/table.ts';
 import * as User from '../user/user.ts';
@@ -86,7 +86,18 @@ interface Ctx {
   ownerToken: () => Promise<string>;
 }
 
-function failed(base: Omit<Observed, 'status' | 'reason' | 'code' | 'latencyMs'>, error: unknown): Observed {
+function failed(
+  ctx: Ctx,
+  base: Omit<Observed, 'status' | 'reason' | 'code' | 'latencyMs'>,
+  error: unknown,
+): Observed {
+  const prev = ctx.previous.get(base.service);
+  if (isHttpError(error, 'http.circuit_open') && prev && prev.status !== 'up') {
+    // The breaker short-circuits because the service kept failing: it is still failing the way
+    // the last real call showed. Reporting "degraded: paused" instead would turn a down card into
+    // a working one (and raise an "up" alert) while nothing came back.
+    return { ...base, status: prev.status, code: prev.code, reason: prev.reason, latencyMs: null };
+  }
   const { status, code, reason } = statusOfError(error);
   return { ...base, status, code, reason, latencyMs: null };
 }
@@ -160,7 +171,7 @@ async function checkPlex(ctx: Ctx, item: IntegrationItem): Promise<Observed[]> {
       ),
     ];
   } catch (error) {
-    return [failed(base, error)];
+    return [failed(ctx, base, error)];
   }
 }
 
@@ -194,7 +205,7 @@ async function checkOverseerr(ctx: Ctx, item: IntegrationItem): Promise<Observed
       ),
     ];
   } catch (error) {
-    return [failed(base, error)];
+    return [failed(ctx, base, error)];
   }
 }
 
@@ -245,7 +256,7 @@ async function checkKuma(ctx: Ctx, item: IntegrationItem): Promise<Observed[]> {
     }
     return cards;
   } catch (error) {
-    const kuma = failed(base, error);
+    const kuma = failed(ctx, base, error);
     // Without Kuma nobody knows how the monitors are: they turn unknown, they do not stay "up".
     const monitors: Observed[] = [...ctx.previous.values()]
       .filter((p) => p.kind === 'monitor')

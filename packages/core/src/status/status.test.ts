@@ -150,6 +150,30 @@ describe.each(STORES)('on $name', ({ open, skip }) => {
       expect(back.alerts).toMatchObject([{ service: `plex:${MACHINE}`, event: 'up', from: 'down' }]);
     });
 
+    it('keeps a stopped Plex down (one alert) while the circuit breaker short-circuits the checks', async () => {
+      // arrange: the production breaker (5 consecutive failures) instead of the suite's lenient one
+      const strict = simulatorHttp([plex.url, overseerr.url, kuma.url]);
+      const d = { ...deps, http: strict };
+      try {
+        await checkHousehold(d, hh.householdId);
+        await plex.stop();
+        // act
+        const results = [];
+        for (let i = 0; i < 5; i++) {
+          d.clock.advance(30_000);
+          results.push(await checkHousehold(d, hh.householdId));
+        }
+        // assert: the breaker did open, and the card never left "down"
+        expect(strict.breakerState(`${hh.householdId}:plex:${MACHINE}`)).toBe('open');
+        const plexCards = results.map((r) => byService(r.cards)[`plex:${MACHINE}`]);
+        expect(plexCards.map((c) => c?.status)).toEqual(['down', 'down', 'down', 'down', 'down']);
+        expect(plexCards.every((c) => c?.code === 'http.connection_refused')).toBe(true);
+        expect(results.flatMap((r) => r.alerts).map((a) => a.event)).toEqual(['down']);
+      } finally {
+        strict.close();
+      }
+    });
+
     it.each([
       ['latency', { latencyMs: 900 }, 'degraded', 'status.slow'],
       ['500s', { status: 500, body: '{"message":"boom"}' }, 'degraded', 'integration.server_error'],
