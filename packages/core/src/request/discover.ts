@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { fn } from '../actor/fn.ts';
 import { requireAccess } from '../household/access.ts';
 import {
+  MediaRequestStatus,
   MediaStatus,
   type OverseerrMediaInfo,
   type OverseerrSearchResult,
@@ -163,6 +164,30 @@ async function withBadges(
   }));
 }
 
+/**
+ * Seasons that cannot be requested again (non-4K): on Plex or in progress per Overseerr's media
+ * seasons, asked for by a live Overseerr request, or by a live MediaNest record.
+ */
+function takenSeasons(
+  info: OverseerrMediaInfo | undefined,
+  records: RequestItem[],
+  all: { seasonNumber: number }[],
+): Set<number> {
+  const taken = new Set<number>();
+  for (const s of info?.seasons ?? []) if (s.status !== MediaStatus.UNKNOWN) taken.add(s.seasonNumber);
+  for (const r of info?.requests ?? []) {
+    const req = r as { status?: number; is4k?: boolean; seasons?: { seasonNumber?: number }[] };
+    if (req.is4k || req.status === MediaRequestStatus.DECLINED) continue;
+    for (const s of req.seasons ?? []) if (typeof s.seasonNumber === 'number') taken.add(s.seasonNumber);
+  }
+  for (const r of records) {
+    if (r.is4k || !LIVE.has(r.status)) continue;
+    const seasons = r.seasons === 'all' ? all.map((s) => s.seasonNumber) : (r.seasons ?? []);
+    for (const n of seasons) taken.add(n);
+  }
+  return taken;
+}
+
 /** Movies and shows matching a query (people are left out), with badges. */
 export const search = fn(SearchInput, async (deps: RequestDeps, input): Promise<SearchPage> => {
   const access = await requireAccess(deps);
@@ -209,12 +234,13 @@ export const details = fn(DetailsInput, async (deps: RequestDeps, input): Promis
       mediaInfo: t.mediaInfo,
     },
   ]);
-  const taken = new Map((t.mediaInfo?.seasons ?? []).map((s) => [s.seasonNumber, s.status]));
+  const taken = takenSeasons(
+    t.mediaInfo,
+    await recordsFor(deps, access.householdId, 'tv', t.tmdbId),
+    t.seasons,
+  );
   const seasons = t.seasons
     .filter((s) => s.seasonNumber > 0)
-    .map((s) => ({
-      ...s,
-      requestable: (taken.get(s.seasonNumber) ?? MediaStatus.UNKNOWN) === MediaStatus.UNKNOWN,
-    }));
+    .map((s) => ({ ...s, requestable: !taken.has(s.seasonNumber) }));
   return { ...(result as Result), seasons };
 });

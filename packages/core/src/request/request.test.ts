@@ -249,6 +249,12 @@ describe.each(STORES)('requests on $name', ({ open, skip }) => {
         seasons: { seasonNumber: number }[];
       };
       expect(os.seasons.map((s) => s.seasonNumber)).toEqual([1, 2]);
+      const dialog = await as('Bob', () =>
+        Discover.details(deps, { mediaType: 'tv', tmdbId: show(0).tmdbId }),
+      );
+      expect(dialog.badge).toMatchObject({ kind: 'requested', requestedBy: ['Alice'] });
+      expect(dialog.seasons.length).toBe(show(0).seasons.filter((x) => x.seasonNumber > 0).length);
+      expect(dialog.seasons.filter((x) => !x.requestable).map((x) => x.seasonNumber)).toEqual([1, 2]);
       const e = await failure(
         as('Bob', () => Request.create(deps, { mediaType: 'tv', tmdbId: show(0).tmdbId, seasons: [2, 1] })),
       );
