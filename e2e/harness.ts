@@ -11,8 +11,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { withActor } from '@medianest/core/actor/index';
+import { plexTvFor } from '@medianest/core/auth/index';
+import * as Household from '@medianest/core/household/index';
+import * as Session from '@medianest/core/session/index';
+import * as User from '@medianest/core/user/index';
 import type { AxeResults, ImpactValue } from 'axe-core';
-import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Page,
+} from 'playwright-core';
 
 export const repoRoot = join(import.meta.dirname, '..');
 export const webDir = join(repoRoot, 'web/.output/public');
@@ -259,4 +270,96 @@ export async function startAppWithPlex(options: StartAppOptions = {}): Promise<R
       }
     },
   };
+}
+
+/** A browser context's saved state (`withPage(…, { context: { storageState } })`). */
+export type StorageState = Exclude<BrowserContextOptions['storageState'], string | undefined>;
+
+export interface SignInOptions {
+  /** The scenario account's Plex username (default `olivia`, who owns the demo server). */
+  account?: string;
+  /**
+   * The household to create, owned by the account with all of its own servers; `false` for a
+   * signed-in user without a household. Default `'The Owner Family'`.
+   */
+  household?: string | false;
+}
+
+export interface SignedIn {
+  userId: string;
+  /** The household created for the user, unless `household: false`. */
+  householdId: string | undefined;
+  /** The `mn_session` cookie's value. */
+  token: string;
+  /** The session cookie for the app's origin, ready for a browser context. */
+  storageState: StorageState;
+}
+
+/**
+ * A signed-in user without going through the sign-in pages (those have their own tests): the user,
+ * a household and a session are made directly through the domain functions on the in-process
+ * runtime's system, as the HTTP layer would after a Plex sign-in. Needs `startAppWithPlex` (the
+ * household's servers are checked against the simulated plex.tv) and the in-process runtime.
+ */
+export async function signInDirectly(app: RunningPlexApp, options: SignInOptions = {}): Promise<SignedIn> {
+  const system = app.system;
+  if (!system) throw new Error('signInDirectly needs the in-process runtime (not MEDIANEST_E2E_URL)');
+  const username = options.account ?? 'olivia';
+  const account = app.world.scenario.accounts.find((a) => a.username === username);
+  if (!account) throw new Error(`No scenario account named ${username}`);
+  const deps = {
+    table: system.table,
+    keyring: system.keyring,
+    clock: system.clock,
+    logger: system.logger,
+    sessions: {
+      idleSeconds: system.config.identity.sessionIdleSeconds,
+      absoluteSeconds: system.config.identity.sessionAbsoluteSeconds,
+    },
+    plexTv: await plexTvFor(system),
+  };
+  const { user } = await User.upsertFromPlex(deps, {
+    account: {
+      id: account.id,
+      username: account.username,
+      title: account.title,
+      email: account.email ?? null,
+      thumb: account.thumb ?? null,
+    },
+    token: account.authToken,
+  });
+  let householdId: string | undefined;
+  const name = options.household ?? 'The Owner Family';
+  if (name !== false) {
+    const servers = app.world.scenario.servers
+      .filter((sv) => sv.ownerId === account.id)
+      .map((sv) => sv.machineIdentifier);
+    const created = await withActor({ type: 'user', userId: user.id }, () =>
+      Household.create(deps, { name, servers }),
+    );
+    householdId = created.household.id;
+  }
+  const { token } = await Session.create(deps, { userId: user.id, userAgent: 'e2e harness' });
+  const cookie = {
+    name: 'mn_session',
+    value: token,
+    domain: new URL(app.url).hostname,
+    path: '/',
+    expires: -1,
+    httpOnly: true,
+    secure: false,
+    sameSite: 'Lax' as const,
+  };
+  return { userId: user.id, householdId, token, storageState: { cookies: [cookie], origins: [] } };
+}
+
+/** Puts a session from `signInDirectly` on an existing browser context. */
+export async function addSessionCookie(
+  context: BrowserContext,
+  app: RunningApp,
+  token: string,
+): Promise<void> {
+  await context.addCookies([
+    { name: 'mn_session', value: token, url: app.url, httpOnly: true, sameSite: 'Lax' },
+  ]);
 }

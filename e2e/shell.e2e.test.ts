@@ -1,6 +1,14 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeBrowser, expectNoA11yViolations, type RunningApp, startApp, withPage } from './harness.ts';
+import {
+  closeBrowser,
+  expectNoA11yViolations,
+  type RunningPlexApp,
+  type SignedIn,
+  signInDirectly,
+  startAppWithPlex,
+  withPage,
+} from './harness.ts';
 
 interface HealthBody {
   status: string;
@@ -9,15 +17,22 @@ interface HealthBody {
   queue: { depth: number; deadLetter: number };
 }
 
-let app: RunningApp;
+let app: RunningPlexApp;
 let health: HealthBody;
+/** Olivia, signed in with her household: the only kind of visitor that gets a live socket. */
+let olivia: SignedIn;
+/** Sam, signed in but in no household yet. */
+let sam: SignedIn;
+const asOlivia = () => ({ storageState: olivia.storageState });
 
 beforeAll(async () => {
   // No consumers: the seeded jobs stay queued, so the page has a known, non-zero depth to show.
-  app = await startApp({ consumers: false });
+  app = await startAppWithPlex({ consumers: false });
   for (let i = 0; i < 3; i++) await app.system?.queue.send('jobs', { type: 'e2e.seeded', n: i });
   const res = await fetch(`${app.url}/api/health`);
   health = (await res.json()) as HealthBody;
+  olivia = await signInDirectly(app);
+  sam = await signInDirectly(app, { account: 'sam', household: false });
 });
 
 afterAll(async () => {
@@ -25,11 +40,16 @@ afterAll(async () => {
   await app?.close();
 });
 
+/** Home, signed in with a household (the caller's context), once the socket is live. */
 async function openHome(page: Page): Promise<void> {
   await page.goto(`${app.url}/`);
   await page.getByTestId('health').waitFor();
   await page.locator('[data-testid="ws-status"][data-status="live"]').waitFor();
 }
+
+/** Routed sockets carry `?ticket=…`, so match the path, not the end of the URL. */
+const WS_ROUTE = /\/ws(\?|$)/;
+const ticketOf = (url: string) => new URL(url).searchParams.get('ticket');
 
 function themeOf(page: Page): Promise<string | null> {
   return page.locator('html').getAttribute('data-theme');
@@ -65,80 +85,159 @@ describe('app shell', () => {
     }));
 
   it('shows the live WebSocket indicator, and reconnecting when the socket drops', () =>
-    withPage('shell-websocket', async (page) => {
-      // arrange: pass sockets through to the real server until told to cut them
-      let cut = false;
-      const open: Array<{ close(): Promise<void> }> = [];
-      await page.routeWebSocket(/\/ws$/, (ws) => {
-        if (cut) {
-          void ws.close({ code: 1012, reason: 'test: server restarting' });
-          return;
-        }
-        ws.connectToServer();
-        open.push(ws);
-      });
-      await openHome(page);
-      expect(await page.getByTestId('ws-status').textContent()).toContain('Live');
-      // the server's pong reached the page's subscriber
-      await page.getByTestId('health-realtime').getByText('Heartbeat just now').waitFor();
+    withPage(
+      'shell-websocket',
+      async (page) => {
+        // arrange: pass sockets through to the real server until told to cut them
+        let cut = false;
+        const open: Array<{ close(): Promise<void> }> = [];
+        const tickets: Array<string | null> = [];
+        await page.routeWebSocket(WS_ROUTE, (ws) => {
+          tickets.push(ticketOf(ws.url()));
+          if (cut) {
+            void ws.close({ code: 1012, reason: 'test: server restarting' });
+            return;
+          }
+          ws.connectToServer();
+          open.push(ws);
+        });
+        await openHome(page);
+        expect(await page.getByTestId('ws-status').textContent()).toContain('Live');
+        // the server's pong reached the page's subscriber
+        await page.getByTestId('health-realtime').getByText('Heartbeat just now').waitFor();
 
-      // act: the server goes away and refuses new connections
-      cut = true;
-      await Promise.all(open.map((ws) => ws.close()));
+        // act: the server goes away and refuses new connections
+        cut = true;
+        await Promise.all(open.map((ws) => ws.close()));
 
-      // assert: the loss is visible, then recovery is automatic once the server is back
-      await page.locator('[data-testid="ws-status"][data-status="reconnecting"]').waitFor();
-      await page.getByTestId('ws-banner').waitFor();
-      expect(await page.getByTestId('ws-banner').textContent()).toContain('reconnecting');
-      await expectAccessibleInBothThemes(page);
-      cut = false;
-      await page.getByRole('button', { name: 'Retry now' }).click();
-      await page.locator('[data-testid="ws-status"][data-status="live"]').waitFor();
-      await page.getByTestId('ws-banner').waitFor({ state: 'detached' });
-    }));
+        // assert: the loss is visible, then recovery is automatic once the server is back
+        await page.locator('[data-testid="ws-status"][data-status="reconnecting"]').waitFor();
+        await page.getByTestId('ws-banner').waitFor();
+        expect(await page.getByTestId('ws-banner').textContent()).toContain('reconnecting');
+        await expectAccessibleInBothThemes(page);
+        cut = false;
+        await page.getByRole('button', { name: 'Retry now' }).click();
+        await page.locator('[data-testid="ws-status"][data-status="live"]').waitFor();
+        await page.getByTestId('ws-banner').waitFor({ state: 'detached' });
+        // every attempt asked for a fresh single-use ticket (the server refuses a used one)
+        expect(tickets.length).toBeGreaterThanOrEqual(3);
+        expect(tickets.every((t) => t !== null && /^[A-Za-z0-9_-]{43}$/.test(t))).toBe(true);
+        expect(new Set(tickets).size).toBe(tickets.length);
+      },
+      { context: asOlivia() },
+    ));
 
   it('pings every 25 s and replaces a socket whose pings go unanswered', () =>
-    withPage('shell-websocket-ping', async (page) => {
-      // arrange: a controllable clock, and a proxy that counts pings and can play a dead server
-      // (pongs swallowed, new connections refused)
-      await page.clock.install();
-      let pings = 0;
-      let accepted = 0;
-      let dead = false;
-      await page.routeWebSocket(/\/ws$/, (ws) => {
-        if (dead) {
-          void ws.close({ code: 1011, reason: 'test: dead server' });
-          return;
-        }
-        accepted += 1;
-        const server = ws.connectToServer();
-        ws.onMessage((message) => {
-          if (typeof message === 'string' && JSON.parse(message).type === 'ping') pings += 1;
-          server.send(message);
+    withPage(
+      'shell-websocket-ping',
+      async (page) => {
+        // arrange: a controllable clock, and a proxy that counts pings and can play a dead server
+        // (pongs swallowed, new connections refused)
+        await page.clock.install();
+        let pings = 0;
+        let accepted = 0;
+        let dead = false;
+        await page.routeWebSocket(WS_ROUTE, (ws) => {
+          if (dead) {
+            void ws.close({ code: 1011, reason: 'test: dead server' });
+            return;
+          }
+          accepted += 1;
+          const server = ws.connectToServer();
+          ws.onMessage((message) => {
+            if (typeof message === 'string' && JSON.parse(message).type === 'ping') pings += 1;
+            server.send(message);
+          });
+          server.onMessage((message) => {
+            if (!dead) ws.send(message);
+          });
         });
-        server.onMessage((message) => {
-          if (!dead) ws.send(message);
+        await openHome(page);
+        const afterOpen = pings;
+        expect(afterOpen).toBeGreaterThanOrEqual(1);
+
+        // act / assert: one more ping per 25 s while healthy
+        await page.clock.runFor(25_000);
+        await expect.poll(() => pings).toBe(afterOpen + 1);
+
+        // act: the server stops answering; the next ping is due within 25 s, its answer within 10 s
+        dead = true;
+        await page.clock.runFor(25_000 + 10_000 + 5_000);
+
+        // assert: the client gave up on the silent socket, says so, and recovers once it can
+        await page.locator('[data-testid="ws-status"][data-status="reconnecting"]').waitFor();
+        dead = false;
+        await page.clock.runFor(60_000);
+        await page.locator('[data-testid="ws-status"][data-status="live"]').waitFor();
+        expect(accepted).toBe(2);
+      },
+      { context: asOlivia() },
+    ));
+
+  it('delivers a message published for the household to the signed-in browser over its socket', () =>
+    withPage(
+      'shell-websocket-publish',
+      async (page) => {
+        // arrange: watch what the page's own socket receives
+        const received: string[] = [];
+        page.on('websocket', (ws) => {
+          ws.on('framereceived', (frame) => {
+            if (typeof frame.payload === 'string') received.push(frame.payload);
+          });
         });
-      });
-      await openHome(page);
-      const afterOpen = pings;
-      expect(afterOpen).toBeGreaterThanOrEqual(1);
+        await openHome(page);
+        if (!app.system) throw new Error('needs the in-process runtime');
 
-      // act / assert: one more ping per 25 s while healthy
-      await page.clock.runFor(25_000);
-      await expect.poll(() => pings).toBe(afterOpen + 1);
+        // act
+        const sent = await app.system.realtime.publish(
+          { householdId: olivia.householdId! },
+          { type: 'test.ping', data: { hello: 'olivia' } },
+        );
 
-      // act: the server stops answering; the next ping is due within 25 s, its answer within 10 s
-      dead = true;
-      await page.clock.runFor(25_000 + 10_000 + 5_000);
+        // assert
+        expect(sent.delivered).toBeGreaterThanOrEqual(1);
+        await expect
+          .poll(() =>
+            received.map((p) => JSON.parse(p) as { type: string }).filter((m) => m.type === 'test.ping'),
+          )
+          .toEqual([{ type: 'test.ping', data: { hello: 'olivia' } }]);
+      },
+      { context: asOlivia() },
+    ));
 
-      // assert: the client gave up on the silent socket, says so, and recovers once it can
-      await page.locator('[data-testid="ws-status"][data-status="reconnecting"]').waitFor();
-      dead = false;
-      await page.clock.runFor(60_000);
-      await page.locator('[data-testid="ws-status"][data-status="live"]').waitFor();
-      expect(accepted).toBe(2);
-    }));
+  for (const [who, context, cta] of [
+    ['a signed-out visitor', () => ({}), 'Sign in with Plex'],
+    [
+      'a member without a household',
+      () => ({ storageState: sam.storageState }),
+      'Create or join a household',
+    ],
+  ] as const) {
+    it(`opens no socket for ${who} and shows a calm "not connected"`, () =>
+      withPage(
+        `shell-no-socket-${cta.replace(/\W+/g, '-')}`,
+        async (page) => {
+          // arrange: count every socket the page opens
+          const sockets: string[] = [];
+          page.on('websocket', (ws) => sockets.push(ws.url()));
+
+          // act: the home page settles who is signed in (the call to action depends on it)
+          await page.goto(`${app.url}/`);
+          await page.getByTestId('health').waitFor();
+          await page.getByTestId('home-cta').getByText(cta).waitFor();
+
+          // assert: no socket, no indicator, no banner; the status card says why
+          expect(sockets).toEqual([]);
+          expect(await page.getByTestId('ws-status').count()).toBe(0);
+          expect(await page.getByTestId('ws-banner').count()).toBe(0);
+          const card = page.getByTestId('health-realtime');
+          expect(await card.textContent()).toContain('Not connected');
+          expect(await card.textContent()).not.toContain('Reconnecting');
+          await expectNoA11yViolations(page);
+        },
+        { context: context() },
+      ));
+  }
 
   it('shows skeletons while the status loads', () =>
     withPage('shell-health-loading', async (page) => {
@@ -194,24 +293,28 @@ describe('app shell', () => {
     }));
 
   it('switches the theme and keeps the choice after a reload', () =>
-    withPage('shell-theme', async (page) => {
-      // arrange: dark is the default for a dark-preferring browser
-      await openHome(page);
-      const theme = () => themeOf(page);
-      expect(await theme()).toBe('dark');
+    withPage(
+      'shell-theme',
+      async (page) => {
+        // arrange: dark is the default for a dark-preferring browser
+        await openHome(page);
+        const theme = () => themeOf(page);
+        expect(await theme()).toBe('dark');
 
-      // act
-      await page.getByTestId('theme-switch').filter({ visible: true }).click();
+        // act
+        await page.getByTestId('theme-switch').filter({ visible: true }).click();
 
-      // assert
-      expect(await theme()).toBe('light');
-      await page.reload();
-      await page.getByTestId('health').waitFor();
-      expect(await theme()).toBe('light');
-      expect(
-        await page.getByTestId('theme-switch').filter({ visible: true }).getAttribute('aria-checked'),
-      ).toBe('false');
-    }));
+        // assert
+        expect(await theme()).toBe('light');
+        await page.reload();
+        await page.getByTestId('health').waitFor();
+        expect(await theme()).toBe('light');
+        expect(
+          await page.getByTestId('theme-switch').filter({ visible: true }).getAttribute('aria-checked'),
+        ).toBe('false');
+      },
+      { context: asOlivia() },
+    ));
 
   it('follows prefers-color-scheme on a first visit', () =>
     withPage(
@@ -225,11 +328,15 @@ describe('app shell', () => {
     ));
 
   it('uses side navigation on wide screens and a bottom bar on phones', async () => {
-    await withPage('shell-nav-desktop', async (page) => {
-      await openHome(page);
-      expect(await page.getByRole('navigation', { name: 'Main', exact: true }).isVisible()).toBe(true);
-      expect(await page.getByTestId('bottom-nav').isVisible()).toBe(false);
-    });
+    await withPage(
+      'shell-nav-desktop',
+      async (page) => {
+        await openHome(page);
+        expect(await page.getByRole('navigation', { name: 'Main', exact: true }).isVisible()).toBe(true);
+        expect(await page.getByTestId('bottom-nav').isVisible()).toBe(false);
+      },
+      { context: asOlivia() },
+    );
     await withPage(
       'shell-nav-phone',
       async (page) => {
@@ -242,19 +349,23 @@ describe('app shell', () => {
         const box = (await bottom.boundingBox())!;
         expect(box.y + box.height).toBeCloseTo(844, 0);
       },
-      { context: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } },
+      { context: { ...asOlivia(), viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } },
     );
   });
 
   it('offers a skip link as the first stop for keyboard users', () =>
-    withPage('shell-skip-link', async (page) => {
-      await openHome(page);
-      await page.keyboard.press('Tab');
-      const focused = page.locator(':focus');
-      expect(await focused.textContent()).toBe('Skip to content');
-      await page.keyboard.press('Enter');
-      expect(await page.locator('#main:focus').count()).toBe(1);
-    }));
+    withPage(
+      'shell-skip-link',
+      async (page) => {
+        await openHome(page);
+        await page.keyboard.press('Tab');
+        const focused = page.locator(':focus');
+        expect(await focused.textContent()).toBe('Skip to content');
+        await page.keyboard.press('Enter');
+        expect(await page.locator('#main:focus').count()).toBe(1);
+      },
+      { context: asOlivia() },
+    ));
 
   it('shows a not-found page for unknown addresses', () =>
     withPage('shell-not-found', async (page) => {
@@ -277,7 +388,7 @@ describe('app shell', () => {
             expect(await themeOf(page)).toBe(colorScheme);
             await expectNoA11yViolations(page);
           },
-          { context: { colorScheme, viewport } },
+          { context: { ...asOlivia(), colorScheme, viewport } },
         ));
     }
   }

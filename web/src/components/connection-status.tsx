@@ -4,37 +4,43 @@ import { createEffect, createSignal, Match, onCleanup, Show, Switch } from 'soli
 import { realtime, type WsStatus } from '../lib/ws.ts';
 
 const labels: Record<WsStatus, string> = {
+  idle: 'Not connected',
   connecting: 'Connecting',
   live: 'Live',
   reconnecting: 'Reconnecting',
   offline: 'Offline',
 };
 
-/** The compact pill in the header: always visible, colour plus a word (never colour alone). */
+/**
+ * The compact pill in the header: colour plus a word (never colour alone). Hidden while no
+ * connection is wanted (signed out, or no household yet): there is nothing to be live for.
+ */
 export function ConnectionPill() {
   return (
-    <span
-      data-testid="ws-status"
-      data-status={realtime.status()}
-      title={`Live updates: ${labels[realtime.status()].toLowerCase()}`}
-      class="inline-flex items-center gap-2 rounded-full border border-line bg-surface px-3 py-1 text-xs font-medium text-fg"
-    >
-      <span class="relative flex size-2" aria-hidden="true">
-        <Show when={realtime.status() === 'live'}>
-          <span class="absolute inline-flex size-full animate-ping rounded-full bg-ok opacity-60" />
-        </Show>
-        <span
-          classList={{
-            'relative inline-flex size-2 rounded-full': true,
-            'bg-ok': realtime.status() === 'live',
-            'bg-warn': realtime.status() === 'connecting' || realtime.status() === 'reconnecting',
-            'bg-bad': realtime.status() === 'offline',
-          }}
-        />
+    <Show when={realtime.status() !== 'idle'}>
+      <span
+        data-testid="ws-status"
+        data-status={realtime.status()}
+        title={`Live updates: ${labels[realtime.status()].toLowerCase()}`}
+        class="inline-flex items-center gap-2 rounded-full border border-line bg-surface px-3 py-1 text-xs font-medium text-fg"
+      >
+        <span class="relative flex size-2" aria-hidden="true">
+          <Show when={realtime.status() === 'live'}>
+            <span class="absolute inline-flex size-full animate-ping rounded-full bg-ok opacity-60" />
+          </Show>
+          <span
+            classList={{
+              'relative inline-flex size-2 rounded-full': true,
+              'bg-ok': realtime.status() === 'live',
+              'bg-warn': realtime.status() === 'connecting' || realtime.status() === 'reconnecting',
+              'bg-bad': realtime.status() === 'offline',
+            }}
+          />
+        </span>
+        <span class="sr-only">Live updates: </span>
+        {labels[realtime.status()]}
       </span>
-      <span class="sr-only">Live updates: </span>
-      {labels[realtime.status()]}
-    </span>
+    </Show>
   );
 }
 
@@ -60,7 +66,7 @@ export function ConnectionBanner() {
   createEffect(() => {
     const s = realtime.status();
     clearTimeout(delay);
-    if (s === 'live' || s === 'connecting') setShown(false);
+    if (s === 'live' || s === 'connecting' || s === 'idle') setShown(false);
     else if (s === 'offline') setShown(true);
     else delay = setTimeout(() => setShown(true), 1500);
   });

@@ -1,9 +1,10 @@
 import { A, useLocation } from '@solidjs/router';
 import { createEffect, createMemo, For, on, onCleanup, onMount, type ParentProps, Show } from 'solid-js';
+import { ApiError } from '../lib/api.ts';
 import { getRealtimeTicket } from '../lib/identity.ts';
-import { currentHousehold, ensureMe, meState } from '../lib/session.ts';
+import { currentHousehold, ensureMe, meState, refreshMe } from '../lib/session.ts';
 import { ToastRegion } from '../lib/toast.tsx';
-import { defaultUrl, realtime } from '../lib/ws.ts';
+import { realtime } from '../lib/ws.ts';
 import { type NavItem, primaryNavItems, resolveNav } from '../nav.ts';
 import { AccountMenu } from './account-menu.tsx';
 import { Brand } from './brand.tsx';
@@ -11,8 +12,18 @@ import { ConnectionBanner, ConnectionPill } from './connection-status.tsx';
 import { HouseholdSwitcher } from './household-switcher.tsx';
 import { ThemeSwitch } from './theme-switch.tsx';
 
+/** Asked before every connection attempt: a ticket works once and for 60 s only. */
 async function ticketedUrl(hid: string): Promise<string> {
-  const t = await getRealtimeTicket(hid);
+  let t: Awaited<ReturnType<typeof getRealtimeTicket>>;
+  try {
+    t = await getRealtimeTicket(hid);
+  } catch (err) {
+    // Refused for this household (left, removed, suspended): re-read who I am, so the household
+    // choice moves on (or the socket stops) instead of retrying a ticket that never comes.
+    // A 401 is handled by session.ts already.
+    if (err instanceof ApiError && (err.status === 403 || err.status === 404)) void refreshMe();
+    throw err;
+  }
   const url = new URL(t.url, location.href);
   url.protocol = url.protocol === 'https:' || url.protocol === 'wss:' ? 'wss:' : 'ws:';
   url.searchParams.set('ticket', t.ticket);
@@ -119,20 +130,23 @@ export function Shell(props: ParentProps) {
     return hits[0]?.label ?? '';
   };
 
-  onMount(() => {
-    realtime.start();
-    void ensureMe();
-  });
+  onMount(() => void ensureMe());
 
   // A memo, so settling who is signed in without changing the household does not reconnect.
   const realtimeHousehold = createMemo(() =>
     meState().state === 'signed_in' ? (currentHousehold()?.id ?? null) : null,
   );
-  // Signed in with a household, the socket is opened with a fresh single-use ticket for it (asked
-  // for before every attempt, since a ticket works once); signed out it goes back to the plain URL.
+  // Every socket needs a ticket, and a ticket is issued to a member of one household: signed in
+  // with a household, the socket runs with a fresh ticket per attempt (a reconnect asks again);
+  // signed out, or without a household, no socket is opened at all (the client stays `idle`).
   createEffect(
-    on(realtimeHousehold, (hid) => realtime.setUrl(hid ? () => ticketedUrl(hid) : defaultUrl), {
-      defer: true,
+    on(realtimeHousehold, (hid) => {
+      if (!hid) {
+        realtime.stop();
+        return;
+      }
+      realtime.setUrl(() => ticketedUrl(hid));
+      realtime.start();
     }),
   );
   onCleanup(() => realtime.stop());

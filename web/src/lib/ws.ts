@@ -1,5 +1,7 @@
 /**
- * The one WebSocket to `/ws` that every live feature shares. It keeps itself connected
+ * The one WebSocket to `/ws` that every live feature shares. The shell runs it only for a signed-in
+ * member with a household (every socket needs a single-use ticket for one); otherwise it stays
+ * `idle` and opens nothing. While running it keeps itself connected
  * (exponential backoff with jitter, immediate retry when the browser comes back online or the tab
  * becomes visible), pings every 25 s so idle proxies keep it open and a silent half-open socket is
  * noticed, and fans incoming `{ type, … }` messages out to subscribers by type.
@@ -7,12 +9,13 @@
 import { type Accessor, createSignal } from 'solid-js';
 
 /**
+ * - `idle`: not started (or stopped): no connection is wanted, e.g. nobody is signed in
  * - `connecting`: first attempt, nothing received yet
  * - `live`: open and answering
  * - `reconnecting`: the connection dropped; a retry is scheduled (see `nextRetryAt`)
  * - `offline`: the browser reports no network; retries resume when it returns
  */
-export type WsStatus = 'connecting' | 'live' | 'reconnecting' | 'offline';
+export type WsStatus = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'offline';
 
 export interface WsMessage {
   type: string;
@@ -66,7 +69,7 @@ export function createWsClient(options: WsClientOptions = {}): WsClient {
   const initialBackoffMs = options.initialBackoffMs ?? 500;
   const maxBackoffMs = options.maxBackoffMs ?? 30_000;
 
-  const [status, setStatus] = createSignal<WsStatus>('connecting');
+  const [status, setStatus] = createSignal<WsStatus>('idle');
   const [nextRetryAt, setNextRetryAt] = createSignal<number | null>(null);
   const handlers = new Map<string, Set<WsHandler>>();
   const openHandlers = new Set<() => void>();
@@ -235,6 +238,8 @@ export function createWsClient(options: WsClientOptions = {}): WsClient {
       const ws = socket;
       socket = null;
       ws?.close(1000, 'client stopped');
+      setStatus('idle');
+      setNextRetryAt(null);
     },
     retryNow,
     setUrl(url) {

@@ -45,6 +45,7 @@ const statusLabels: Record<string, { name: string; tone: 'ok' | 'warn' | 'bad' }
   unavailable: { name: 'Unavailable', tone: 'bad' },
 };
 const wsLabels: Record<WsStatus, { name: string; hint: string }> = {
+  idle: { name: 'Not connected', hint: 'Sign in to get live updates' },
   live: { name: 'Live', hint: 'Waiting for the first heartbeat' },
   connecting: { name: 'Connecting…', hint: 'Opening the live connection' },
   reconnecting: { name: 'Reconnecting…', hint: 'Connection lost; retrying automatically' },
@@ -162,6 +163,9 @@ export default function Home() {
   onCleanup(subscribe('pong', () => setLastBeat(Date.now())));
   const realtimeHint = () => {
     const at = lastBeat();
+    if (realtime.status() === 'idle' && meState().state === 'signed_in') {
+      return 'Create or join a household to get live updates';
+    }
     if (realtime.status() !== 'live' || at === null) return wsLabels[realtime.status()].hint;
     const seconds = Math.max(0, Math.round((now() - at) / 1000));
     return seconds < 5 ? 'Heartbeat just now' : `Heartbeat ${seconds} s ago`;
@@ -356,7 +360,13 @@ export default function Home() {
                     label="Live updates"
                     icon={realtime.status() === 'live' ? <Radio size={18} /> : <Activity size={18} />}
                     tone={
-                      realtime.status() === 'live' ? 'ok' : realtime.status() === 'offline' ? 'bad' : 'warn'
+                      realtime.status() === 'live'
+                        ? 'ok'
+                        : realtime.status() === 'offline'
+                          ? 'bad'
+                          : realtime.status() === 'idle'
+                            ? undefined
+                            : 'warn'
                     }
                     value={wsLabels[realtime.status()].name}
                     hint={realtimeHint()}
