@@ -8,6 +8,7 @@ import * as Audit from '../audit/audit.ts';
 import * as Agents from './agents.ts';
 import * as Download from './download.ts';
 import { type AgentSession, onAgentMessage, openAgentSession } from './hub.ts';
+import { scheduleLeaseSweep } from './jobs.ts';
 import type { AgentMessageInput, JobOffer, ResolvedVideo, ServerMessage } from './protocol.ts';
 import { AgentMessage } from './protocol.ts';
 import { setLimits } from './quota.ts';
@@ -249,8 +250,16 @@ describe.each(STORES)('on $name', ({ open, skip }) => {
       Download.submit(deps, { url: 'https://youtu.be/zzzzzzzzzzz', target }),
     );
     const { session } = await connectAgent(1);
+    const enqueued: string[] = [];
+    const enqueue = async (type: string) => {
+      enqueued.push(type);
+      return { id: 'x', deduplicated: false };
+    };
+    const system = deps as unknown as Parameters<typeof scheduleLeaseSweep>[0];
+    expect(await scheduleLeaseSweep(system, deps.clock.now(), enqueue)).toEqual([]);
     // Reports from a stale attempt are ignored after the lease moved on.
     deps.clock.advance(Download.LEASE_MS + 1);
+    expect(await scheduleLeaseSweep(system, deps.clock.now(), enqueue)).toEqual(['download.sweep_leases']);
     expect(await Download.sweepLeases(deps)).toEqual({ requeued: 1, failed: 0 });
     expect((await as(h.alice, h.hh, () => Download.get(deps, { id: sub.id }))).state).toBe('queued');
     const [retryOffer] = offers(await send(session, { type: 'heartbeat', running: [] }));

@@ -3,6 +3,7 @@
  * `handleJob`, the scheduled tick (`runTick`) and the domain enqueue through `enqueueJob`.
  * Feature modules add their definitions to `jobs` below.
  */
+import { sweepLeasesJob as downloadSweepLeasesJob } from '../download/jobs.ts';
 import { syncSweepJob as librarySyncSweepJob } from '../library/schedule.ts';
 import { librarySyncJob } from '../library/sync.ts';
 import { deliverJob as notificationDeliverJob } from '../notification/deliver.ts';
@@ -25,6 +26,7 @@ export const jobs = new JobRegistry([
   notificationDeliverJob,
   librarySyncJob,
   librarySyncSweepJob,
+  downloadSweepLeasesJob,
 ]);
 
 export function handleJob(system: System, message: QueueMessage): Promise<void> {

@@ -6,6 +6,7 @@
  * may run two at once): a conditional put of a per-hour marker decides which tick enqueues, and
  * the dedupId guards the send itself against a retried tick.
  */
+import { SWEEP_LEASES_JOB, scheduleLeaseSweep } from '../download/jobs.ts';
 import { SYNC_SWEEP_JOB, scheduleLibrarySync } from '../library/schedule.ts';
 import { ConditionFailedError, notExists } from '../port/table.ts';
 import { CHECK_JOB, scheduleStatusChecks } from '../status/jobs.ts';
@@ -63,6 +64,14 @@ export async function runTickWith(registry: JobRegistry, system: System, now: nu
   if (registry.get(SYNC_SWEEP_JOB)) {
     enqueued.push(
       ...(await scheduleLibrarySync(system, now, (type, data, options) =>
+        enqueueWith(registry, system, type, data, options),
+      )),
+    );
+  }
+  // Download leases of vanished agents: a sweep every minute (download/jobs.ts).
+  if (registry.get(SWEEP_LEASES_JOB)) {
+    enqueued.push(
+      ...(await scheduleLeaseSweep(system, now, (type, data, options) =>
         enqueueWith(registry, system, type, data, options),
       )),
     );
