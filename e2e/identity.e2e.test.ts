@@ -77,6 +77,8 @@ describe('identity: Plex sign-in, households, joining and invites', () => {
       await page.waitForURL(/\/sign-in\?returnTo=%2Fhouseholds%2Fnew$/);
       await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
       await expectNoA11yViolations(page);
+      // signed out there is no socket to be live for: no indicator
+      expect(await page.getByTestId('ws-status').count()).toBe(0);
 
       // act: sign in, then create the household in the wizard she was returned to
       await signInWithPlex(page, 'Olivia Owner (olivia)');
@@ -94,6 +96,8 @@ describe('identity: Plex sign-in, households, joining and invites', () => {
       expect(await page.getByTestId('my-role').textContent()).toBe('Owner');
       expect(await page.getByTestId('household-switcher').textContent()).toContain(story.householdName);
       await page.getByRole('link', { name: 'Members' }).first().waitFor();
+      // her first household gives her a ticketed socket: the indicator goes live
+      await page.locator('[data-testid="ws-status"][data-status="live"]').waitFor();
       await expectNoA11yViolations(page);
       story.hid = hidFrom(page);
       story.olivia = await page.context().storageState();
@@ -131,6 +135,7 @@ describe('identity: Plex sign-in, households, joining and invites', () => {
       await page.waitForURL(`${app.url}/households/${story.hid}`);
       expect(await page.getByTestId('household-name').textContent()).toBe(story.householdName);
       expect(await page.getByTestId('my-role').textContent()).toBe('Member');
+      await page.locator('[data-testid="ws-status"][data-status="live"]').waitFor();
       // members see no admin entries, and the settings say so instead of failing
       expect(await page.getByRole('link', { name: 'Invites' }).count()).toBe(0);
       await page.goto(`${app.url}/households/${story.hid}/settings/members`);
@@ -452,10 +457,13 @@ describe('identity: Plex sign-in, households, joining and invites', () => {
         await others.first().getByRole('button', { name: 'Revoke' }).click();
         await expect.poll(() => others.count()).toBe(before - 1);
 
-        // sign out everywhere, confirmed: this device too, and app pages send her back to sign in
+        // sign out everywhere, confirmed: this device too, and app pages send her back to sign in;
+        // her live socket is closed and its indicator goes away
+        await page.locator('[data-testid="ws-status"][data-status="live"]').waitFor();
         await page.getByRole('button', { name: 'Sign out everywhere' }).click();
         await page.getByTestId('confirm-dialog').getByRole('button', { name: 'Sign out everywhere' }).click();
         await page.waitForURL(/\/sign-in$/);
+        await page.getByTestId('ws-status').waitFor({ state: 'detached' });
         await page.goto(`${app.url}/account`);
         await page.waitForURL(/\/sign-in\?returnTo=%2Faccount$/);
       },
