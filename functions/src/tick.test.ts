@@ -15,12 +15,14 @@ describe('tick handler (EventBridge schedule → runTick)', () => {
   afterEach(() => local.cleanup());
 
   it('enqueues the hourly sweep once per hour, however many ticks arrive', async () => {
+    // arrange: the next hour of the real clock: a slot's claim expires (TTL) two hours after the
+    // slot starts, so a slot in the past would already have been forgotten.
+    const hour = (Math.floor(Date.now() / SWEEP_INTERVAL_MS) + 1) * SWEEP_INTERVAL_MS;
+    const at = (ms: number) => new Date(ms).toISOString();
     // act
-    const first = await handler(scheduledEvent('2026-11-26T06:00:00Z', 'e1'));
-    const sameHour = await handler(scheduledEvent('2026-11-26T06:59:00Z', 'e2'));
-    const nextHour = await handler(
-      scheduledEvent(new Date(Date.UTC(2026, 10, 26, 6) + SWEEP_INTERVAL_MS).toISOString(), 'e3'),
-    );
+    const first = await handler(scheduledEvent(at(hour), 'e1'));
+    const sameHour = await handler(scheduledEvent(at(hour + 59 * 60_000), 'e2'));
+    const nextHour = await handler(scheduledEvent(at(hour + SWEEP_INTERVAL_MS), 'e3'));
     // assert
     expect(first.enqueued).toEqual(['maintenance.sweep_expired']);
     expect(sameHour.enqueued).toEqual([]);

@@ -12,7 +12,7 @@ import { parseCustomDomain } from '../src/domain.ts';
 import { MediaNestStack, type MediaNestStackProps } from '../src/stack.ts';
 
 /** Asset hashes (64 hex) and the zip names built from them are the only machine-dependent parts. */
-export function normaliseTemplate(template: unknown): unknown {
+function normaliseTemplate(template: unknown): unknown {
   return JSON.parse(JSON.stringify(template).replace(/\b[0-9a-f]{64}\b/g, '<asset-hash>'));
 }
 
