@@ -1,3 +1,3 @@
 export * from './integration.ts';
 export { KINDS, type Kind, MAIN, type MonitorSetting, type TestRecord } from './keys.ts';
-export { DEFAULT_TEST_TIMEOUT_MS, type TestResult, WrongServerError } from './probe.ts';
+export { DEFAULT_TEST_TIMEOUT_MS, type TestResult, TestResultSchema, WrongServerError } from './probe.ts';

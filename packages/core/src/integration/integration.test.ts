@@ -11,6 +11,7 @@ import * as Audit from '../audit/audit.ts';
 import { AppError } from '../error/index.ts';
 import { createPlexTvClient } from '../plex/plex-tv-client.ts';
 import * as Integration from './integration.ts';
+import { TestResultSchema } from './probe.ts';
 import { type SeededHousehold, seedHousehold, simulatorHttp } from './testing.ts';
 
 const API_KEY = 'overseerr-api-key-0123456789abcdef';
@@ -193,6 +194,7 @@ describe.each(STORES)('integration settings on $name', ({ open, skip }) => {
         apiKey: 'not-the-right-key',
       }),
     );
+    for (const result of Object.values(cases)) expect(TestResultSchema.parse(result)).toEqual(result);
     expect(cases.dns).toMatchObject({ ok: false, code: 'http.dns_failure' });
     expect(cases.dns.message).toContain('nowhere.test');
     expect(cases.tls).toMatchObject({ ok: false, code: 'http.tls_error' });

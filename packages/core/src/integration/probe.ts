@@ -5,6 +5,7 @@
  * can act on. The codes come from the Http adapter (`http.*`) and the clients (`integration.*`);
  * only the hints are added here.
  */
+import { z } from 'zod';
 import { AppError } from '../error/index.ts';
 import { formatSeconds, type Http, HttpError, isHttpError } from '../port/http.ts';
 import { isIntegrationError } from './client/errors.ts';
@@ -13,6 +14,26 @@ import { createPlexServerClient } from './client/plex-server.ts';
 import { createUptimeKumaClient, type KumaMonitorView } from './client/uptime-kuma.ts';
 
 export const DEFAULT_TEST_TIMEOUT_MS = 10_000;
+
+export const TestResultSchema = z.object({
+  ok: z.boolean(),
+  code: z.string(),
+  message: z.string(),
+  hint: z.string().nullable(),
+  version: z.string().nullable(),
+  latencyMs: z.number().nullable(),
+  server: z.object({ machineIdentifier: z.string(), name: z.string().nullable() }).optional(),
+  monitors: z
+    .array(
+      z.object({
+        id: z.number().optional(),
+        name: z.string(),
+        group: z.string().optional(),
+        statusName: z.string(),
+      }),
+    )
+    .optional(),
+});
 
 export interface TestResult {
   ok: boolean;

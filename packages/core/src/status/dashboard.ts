@@ -12,10 +12,10 @@ import { isIntegrationError } from '../integration/client/errors.ts';
 import { createPlexServerClient, type PlexItem } from '../integration/client/plex-server.ts';
 import { loadAll } from '../integration/integration.ts';
 import type { IntegrationItem } from '../integration/keys.ts';
-import { hostOf, withDeadline } from '../integration/probe.ts';
+import { hostOf, type TestResult, type TestResultSchema, withDeadline } from '../integration/probe.ts';
 import { isHttpError } from '../port/http.ts';
 import * as User from '../user/user.ts';
-import type { Card } from './card.ts';
+import { Card, CardStatus } from './card.ts';
 import {
   DEFAULT_CHECK_TIMEOUT_MS,
   latestCards,
@@ -24,6 +24,29 @@ import {
   type StatusDeps,
 } from './check.ts';
 import { type Bar, emptyHistory, histories, points, type Uptime } from './history.ts';
+
+export const BarSchema = z.object({
+  start: z.number().int(),
+  status: z.union([CardStatus, z.literal('none')]),
+  uptime: z.number().nullable(),
+});
+export const UptimeSchema = z.object({
+  h24: z.number().nullable(),
+  d7: z.number().nullable(),
+  d30: z.number().nullable(),
+});
+
+const DashboardCardBase = Card.extend({
+  uptime: UptimeSchema,
+  /** 24 hourly bars, oldest first. */
+  hours: z.array(BarSchema),
+  /** 30 daily bars, oldest first. */
+  days: z.array(BarSchema),
+});
+/** The response shape (for the HTTP layer's OpenAPI); attached monitors are one level deep. */
+export const DashboardCardSchema = DashboardCardBase.extend({
+  monitors: z.array(DashboardCardBase.extend({ monitors: z.array(z.unknown()) })),
+});
 
 export interface DashboardCard extends Card {
   uptime: Uptime;
@@ -34,6 +57,12 @@ export interface DashboardCard extends Card {
   /** Kuma monitors an admin attached to this card. */
   monitors: DashboardCard[];
 }
+
+export const DashboardSchema = z.object({
+  configured: z.object({ plex: z.boolean(), overseerr: z.boolean(), uptime_kuma: z.boolean() }),
+  cards: z.array(DashboardCardSchema),
+  includesHidden: z.boolean(),
+});
 
 export interface Dashboard {
   configured: { plex: boolean; overseerr: boolean; uptime_kuma: boolean };
@@ -295,3 +324,7 @@ export const recentlyAdded = fn(
 );
 
 export { monitorService };
+
+// The schemas describe what the functions return (checked at compile time).
+const _dashboardShape: z.input<typeof DashboardSchema> = {} as Dashboard;
+const _testShape: z.input<typeof TestResultSchema> = {} as TestResult;

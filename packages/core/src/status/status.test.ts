@@ -11,7 +11,7 @@ import { type SeededHousehold, seedHousehold, simulatorHttp } from '../integrati
 import { onStatusAlert, type StatusAlert } from './alerts.ts';
 import type { Card } from './card.ts';
 import { checkHousehold, type StatusDeps } from './check.ts';
-import { dashboard, nowPlaying, recentlyAdded, serviceHistory } from './dashboard.ts';
+import { DashboardSchema, dashboard, nowPlaying, recentlyAdded, serviceHistory } from './dashboard.ts';
 
 const API_KEY = 'overseerr-api-key-status-0000abcd';
 const OWNER_TOKEN = 'plex-owner-token-status-secret';
@@ -249,6 +249,8 @@ describe.each(STORES)('on $name', ({ open, skip }) => {
       expect(plexCard?.days).toHaveLength(30);
       expect(points.map((p) => p.status)).toEqual(['up', 'down']);
       expect(forMember.configured).toEqual({ plex: true, overseerr: true, uptime_kuma: true });
+      // The published response schema really describes the answer.
+      expect(DashboardSchema.parse(forOwner)).toEqual(forOwner);
       // A hidden monitor's change reaches the admin's dashboard only.
       const memberMessages: { type: string }[] = [];
       realtime.connect(
