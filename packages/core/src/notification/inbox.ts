@@ -12,7 +12,12 @@ import { AppError } from '../error/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Clock } from '../port/clock.ts';
 import type { Realtime } from '../port/realtime.ts';
-import { type Table, TransactionCanceledError, type TransactOp } from '../port/table.ts';
+import {
+  ConditionFailedError,
+  type Table,
+  TransactionCanceledError,
+  type TransactOp,
+} from '../port/table.ts';
 import { EventType } from './events.ts';
 import { ENTITY_VERSION, INBOX_TTL_MS, keys, type NotificationItem, type UnreadItem } from './keys.ts';
 
@@ -214,6 +219,37 @@ export async function markAllRead(deps: InboxDeps): Promise<{ unread: number }> 
     cursor = page.cursor;
     if (!cursor) break;
   }
+  if (!cursor && (await settle(deps, userId))) changed++;
   if (changed > 0) await publishUnread(deps, userId);
   return { unread: await countOf(deps, userId) };
+}
+
+/**
+ * Notifications that expire (TTL) while unread never move the counter down, so after a full
+ * "mark all read" the counter is brought back to what is really unread: only the newest page
+ * can hold arrivals since the scan, and the write is conditional on the counter not having moved.
+ */
+async function settle(deps: InboxDeps, userId: string): Promise<boolean> {
+  const counter = await deps.table.get<UnreadItem>(keys.unread(userId));
+  const counted = counter?.count ?? 0;
+  if (counted === 0) return false;
+  const newest = await deps.table.query<NotificationItem>({
+    pk: `U#${userId}`,
+    sk: { beginsWith: 'N#' },
+    forward: false,
+    limit: 100,
+  });
+  const unread = newest.items.filter((i) => i.readAt === undefined).length;
+  if (unread === counted) return false;
+  try {
+    await deps.table.update(keys.unread(userId), {
+      set: { count: unread },
+      condition: { attr: 'count', op: '=', value: counted },
+    });
+    return true;
+  } catch (err) {
+    // A notification arrived or was read meanwhile: the next "mark all read" settles it.
+    if (err instanceof ConditionFailedError) return false;
+    throw err;
+  }
 }

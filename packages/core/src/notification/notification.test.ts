@@ -347,3 +347,26 @@ describe('service alerts', () => {
     );
   });
 });
+
+describe('expiry', () => {
+  it('"mark all read" brings the badge back to zero when unread notifications expired', async () => {
+    // arrange: an unread notification that then expires (TTL 90 days)
+    await notify(system, {
+      householdId: hh,
+      event: 'request.failed',
+      recipients: [users.Alice as string],
+      title: 'Failed: Something',
+      body: 'It failed.',
+    });
+    expect((await as('Alice', () => Inbox.list(system, {}))).unread).toBeGreaterThan(0);
+    (system.clock as FakeClock).advance(91 * 24 * 60 * 60 * 1000);
+    const stale = await as('Alice', () => Inbox.list(system, {}));
+    // act
+    const settled = await as('Alice', () => Inbox.markAllRead(system));
+    // assert
+    expect(stale.notifications).toHaveLength(0);
+    expect(stale.unread).toBeGreaterThan(0);
+    expect(settled.unread).toBe(0);
+    expect(seen.Alice?.at(-1)).toEqual({ type: 'notification.unread', data: { count: 0 } });
+  });
+});
