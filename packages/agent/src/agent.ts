@@ -114,7 +114,8 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   await mkdir(jobsDir, { recursive: true });
   await mkdir(tmpRoot, { recursive: true });
   await cleanupAfterCrash(jobsDir, tmpRoot, log);
-  const http = options.http ?? createHttp({ mode: 'selfhosted', allowPrivate: true });
+  const ownHttp = options.http ? null : createHttp({ mode: 'selfhosted', allowPrivate: true });
+  const http: Http = options.http ?? (ownHttp as Http);
   const [ytVersion, ffmpeg] = await Promise.all([ytDlpVersion(spawnOpts), hasFfmpeg(ffmpegPath)]);
 
   const jobs = new Map<string, Job>();
@@ -454,7 +455,8 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
       while (jobs.size > 0) await sleep(20);
       ws?.close(1000, 'agent stopping');
       ws = null;
-      http !== options.http && 'close' in http && typeof http.close === 'function' && http.close();
+      // Only the client this agent created is ours to close.
+      if (ownHttp) ownHttp.close();
     },
   };
 }

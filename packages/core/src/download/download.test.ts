@@ -7,7 +7,7 @@ import { STORES, type TestDeps } from '../actor/testing.ts';
 import * as Audit from '../audit/audit.ts';
 import * as Agents from './agents.ts';
 import * as Download from './download.ts';
-import { type AgentSession, onAgentMessage, openAgentSession } from './hub.ts';
+import { type AgentSession, closeAgentSession, onAgentMessage, openAgentSession } from './hub.ts';
 import { scheduleLeaseSweep } from './jobs.ts';
 import type { AgentMessageInput, JobOffer, ResolvedVideo, ServerMessage } from './protocol.ts';
 import { AgentMessage } from './protocol.ts';
@@ -134,8 +134,12 @@ describe.each(STORES)('on $name', ({ open, skip }) => {
     expect(sub).toMatchObject({ state: 'queued', waitingForAgent: true, kind: 'submission' });
     expect(pokes).toEqual([h.hh]);
 
-    const { session, frames } = await connectAgent(2);
+    const { session, frames, agent } = await connectAgent(2);
     expect(frames[0]).toMatchObject({ type: 'welcome', householdId: h.hh });
+    expect(deps.realtime.messages).toContainEqual({
+      topic: { householdId: h.hh },
+      message: { type: 'download.agent', data: { agentId: agent.id, name: 'NAS', online: true } },
+    });
     const [resolve] = offers(frames);
     expect(resolve).toMatchObject({
       jobId: sub.id,

@@ -71,8 +71,20 @@ export async function openAgentSession(
 }
 
 export async function closeAgentSession(deps: HubDeps, session: AgentSession): Promise<void> {
+  const wasReady = session.ready;
   session.ready = false;
   await markOffline(deps, session, session.sessionId);
+  if (wasReady) await publishPresence(deps, session, false);
+}
+
+/** Everyone in the household sees whether downloads will start ("waiting for the household agent"). */
+async function publishPresence(deps: HubDeps, session: AgentSession, online: boolean): Promise<void> {
+  await deps.realtime
+    ?.publish(
+      { householdId: session.householdId },
+      { type: 'download.agent', data: { agentId: session.agentId, name: session.name, online } },
+    )
+    .catch((error: unknown) => deps.logger?.warn('agent presence publish failed', { error: String(error) }));
 }
 
 const errorFrame = (code: string, message: string, fatal: boolean): ServerMessage => ({
@@ -216,6 +228,7 @@ export async function onAgentMessage(
         });
         session.concurrency = msg.capabilities.concurrency;
         session.ready = true;
+        await publishPresence(deps, session, true);
         const welcome: ServerMessage = {
           type: 'welcome',
           protocol: PROTOCOL_VERSION,
