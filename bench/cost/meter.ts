@@ -318,20 +318,28 @@ export function meterKeyring(keyring: Keyring, meter: Meter): Keyring {
 
 /** ApiGatewayRealtime: one query of the topic's connections, then one message per delivery (32 KB units). */
 export function meterRealtime<R extends Realtime>(realtime: R, meter: Meter): R {
-  const view = Object.create(realtime) as R;
-  view.publish = async (topic, message) => {
+  const publish: Realtime['publish'] = async (topic, message) => {
     const out = await realtime.publish(topic, message);
     const bytes = Buffer.byteLength(JSON.stringify(message));
     meter.count({ dynamoReadUnits: 1 }, 'dynamodb');
     meter.count({ wsMessages: out.delivered * chunks(bytes, 32 * 1024) }, 'postToConnection', out.delivered);
     return out;
   };
-  view.watchedHouseholds = async () => {
+  const watchedHouseholds: Realtime['watchedHouseholds'] = async () => {
     const out = await realtime.watchedHouseholds();
     meter.count({ dynamoReadUnits: 0.5 }, 'dynamodb');
     return out;
   };
-  return view;
+  // A proxy, not a prototype view: the local hub keeps its sockets in private fields, which only
+  // work with the hub itself as `this` (the runtime's /ws calls connect/disconnect through it).
+  return new Proxy(realtime, {
+    get(target, prop) {
+      if (prop === 'publish') return publish;
+      if (prop === 'watchedHouseholds') return watchedHouseholds;
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /**
