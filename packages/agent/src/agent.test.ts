@@ -257,58 +257,63 @@ describe('the household agent over a real WebSocket', () => {
 });
 
 describe('crash safety', () => {
-  it('the connection drops mid-download: the agent reconnects, re-announces the job and finishes it once', async () => {
-    const server = await startAgentTestServer({
-      plexFor: async () => ({ baseUrl: plex.url, token: plex.ownerToken }),
-      tickMs: 200,
-    });
-    const dir = await mkdtemp(join(work, 'drop-'));
-    const agent = await runAgent({
-      serverUrl: server.url,
-      token: server.token,
-      downloadDir: join(dir, 'work'),
-      libraryRoots: { [SECTION]: join(dir, 'library') },
-      ytDlpPath: fakeYtDlpPath,
-      env: fakeYtDlpEnv({ catalog, bytesPerSecond: 300_000 }),
-      reconnect: { minMs: 50, maxMs: 200 },
-    });
-    try {
-      const { alice, hh } = server.household;
-      const sub = await as(alice, hh, () =>
-        Download.submit(server.deps, {
-          url: 'https://www.youtube.com/watch?v=slowbig',
-          target: { sectionKey: SECTION, preset: 'other-videos' },
-        }),
-      );
-      await waitFor('progress', async () => {
-        const d = await as(alice, hh, () => Download.get(server.deps, { id: sub.id }));
-        return (d.children[0]?.progress?.downloadedBytes ?? 0) > 0 ? true : undefined;
+  it.each(['drop', 'restart'] as const)(
+    'the server side goes away mid-download (%s): the agent reconnects, re-announces the job and finishes it once',
+    async (how) => {
+      const server = await startAgentTestServer({
+        plexFor: async () => ({ baseUrl: plex.url, token: plex.ownerToken }),
+        tickMs: 200,
       });
-      let welcomes = 0;
-      server.onFrame = (t) => {
-        if (t.includes('"type":"hello"')) welcomes++;
-      };
-      server.dropConnections();
-      const done = await waitFor(
-        'the job to finish after the drop',
-        async () => {
+      const dir = await mkdtemp(join(work, 'drop-'));
+      const agent = await runAgent({
+        serverUrl: server.url,
+        token: server.token,
+        downloadDir: join(dir, 'work'),
+        libraryRoots: { [SECTION]: join(dir, 'library') },
+        ytDlpPath: fakeYtDlpPath,
+        env: fakeYtDlpEnv({ catalog, bytesPerSecond: 300_000 }),
+        reconnect: { minMs: 50, maxMs: 200 },
+      });
+      try {
+        const { alice, hh } = server.household;
+        const sub = await as(alice, hh, () =>
+          Download.submit(server.deps, {
+            url: 'https://www.youtube.com/watch?v=slowbig',
+            target: { sectionKey: SECTION, preset: 'other-videos' },
+          }),
+        );
+        await waitFor('progress', async () => {
           const d = await as(alice, hh, () => Download.get(server.deps, { id: sub.id }));
-          return d.state === 'done' || d.state === 'failed' ? d : undefined;
-        },
-        90_000,
-      );
-      expect(welcomes).toBeGreaterThanOrEqual(1);
-      expect(done.state).toBe('done');
-      // Same attempt: the running job was re-announced, not re-queued and downloaded twice.
-      expect(done.children[0]?.attempt).toBe(1);
-      expect(
-        (await walk(dir)).filter((f) => f.endsWith('.mp4') || f.endsWith('.part')).map((f) => basename(f)),
-      ).toEqual(['A Long One [slowbig].mp4']);
-    } finally {
-      await agent.stop();
-      await server.close();
-    }
-  }, 120_000);
+          return (d.children[0]?.progress?.downloadedBytes ?? 0) > 0 ? true : undefined;
+        });
+        let welcomes = 0;
+        server.onFrame = (t) => {
+          if (t.includes('"type":"hello"')) welcomes++;
+        };
+        if (how === 'drop') server.dropConnections();
+        else await server.restart();
+        const done = await waitFor(
+          'the job to finish after the drop',
+          async () => {
+            const d = await as(alice, hh, () => Download.get(server.deps, { id: sub.id }));
+            return d.state === 'done' || d.state === 'failed' ? d : undefined;
+          },
+          90_000,
+        );
+        expect(welcomes).toBeGreaterThanOrEqual(1);
+        expect(done.state).toBe('done');
+        // Same attempt: the running job was re-announced, not re-queued and downloaded twice.
+        expect(done.children[0]?.attempt).toBe(1);
+        expect(
+          (await walk(dir)).filter((f) => f.endsWith('.mp4') || f.endsWith('.part')).map((f) => basename(f)),
+        ).toEqual(['A Long One [slowbig].mp4']);
+      } finally {
+        await agent.stop();
+        await server.close();
+      }
+    },
+    120_000,
+  );
 
   describe('a killed agent process', () => {
     let server: AgentTestServer;
