@@ -16,13 +16,7 @@ import { hostOf, type TestResult, type TestResultSchema, withDeadline } from '..
 import { isHttpError } from '../port/http.ts';
 import * as User from '../user/user.ts';
 import { Card, CardStatus } from './card.ts';
-import {
-  DEFAULT_CHECK_TIMEOUT_MS,
-  latestCards,
-  monitorService,
-  plexService,
-  type StatusDeps,
-} from './check.ts';
+import { DEFAULT_CHECK_TIMEOUT_MS, latestCards, plexService, type StatusDeps } from './check.ts';
 import { type Bar, emptyHistory, histories, points, type Uptime } from './history.ts';
 
 export const BarSchema = z.object({
@@ -322,8 +316,6 @@ export const recentlyAdded = fn(
     return { items: items.slice(0, limit), problems };
   },
 );
-
-export { monitorService };
 
 // The schemas describe what the functions return (checked at compile time).
 const _dashboardShape: z.input<typeof DashboardSchema> = {} as Dashboard;
