@@ -20,6 +20,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { FsBlob, S3Blob } from '../adapter/blob/index.ts';
+import { createHttp, type OutboundHttp } from '../adapter/http/index.ts';
 import { AesKeyring, KmsKeyring } from '../adapter/keyring/index.ts';
 import { SqliteQueue, SqsQueue } from '../adapter/queue/index.ts';
 import { ApiGatewayRealtime, LocalRealtime } from '../adapter/realtime/index.ts';
@@ -63,6 +64,11 @@ export interface System {
   keyring: Keyring;
   clock: Clock;
   logger: Logger;
+  /**
+   * Outbound HTTP to household-provided URLs (Plex, Overseerr, Uptime Kuma, notification
+   * channels): timeouts, retries, circuit breakers and the SSRF guard, built on first use.
+   */
+  http: OutboundHttp;
   close(): Promise<void>;
 }
 
@@ -119,6 +125,7 @@ export async function createLocalSystem(
       clock,
     });
     const realtime = new LocalRealtime();
+    const http = lazy(() => outboundHttpFor(config, clock));
     let closed = false;
     return {
       mode: config.mode,
@@ -134,9 +141,13 @@ export async function createLocalSystem(
       keyring,
       clock,
       logger,
+      get http() {
+        return http.get();
+      },
       async close() {
         if (closed) return;
         closed = true;
+        http.peek()?.close();
         // A test that simulates an unreachable store closes the handle itself.
         if (db.isOpen) db.close();
       },
@@ -169,6 +180,16 @@ function clientConfig(env: Env, service: 'DYNAMODB' | 'SQS' | 'S3' | 'KMS' | 'AP
     ...(region ? { region } : {}),
     ...(credentials ? { credentials } : {}),
   };
+}
+
+/**
+ * SaaS deployments only ever reach public addresses; a self-hosted one may reach the LAN (its
+ * Plex server usually lives there) unless MEDIANEST_ALLOW_PRIVATE_URLS=false.
+ */
+function outboundHttpFor(config: Config, clock: Clock): OutboundHttp {
+  return config.mode === 'saas'
+    ? createHttp({ mode: 'saas', clock })
+    : createHttp({ mode: 'selfhosted', allowPrivate: config.allowPrivateUrls, clock });
 }
 
 /** A value built on first access and kept. */
@@ -254,6 +275,7 @@ export function createAwsSystem(env: Env = process.env, options: AwsSystemOption
   const realtime = lazy<Realtime>(
     () => new ApiGatewayRealtime({ client: management.get(), table: table.get(), clock }),
   );
+  const http = lazy(() => outboundHttpFor(config, clock));
 
   return {
     mode: config.mode,
@@ -277,7 +299,11 @@ export function createAwsSystem(env: Env = process.env, options: AwsSystemOption
     get realtime() {
       return realtime.get();
     },
+    get http() {
+      return http.get();
+    },
     async close() {
+      http.peek()?.close();
       for (const client of [dynamo, sqs, s3, kms, management]) client.peek()?.destroy();
     },
   };
