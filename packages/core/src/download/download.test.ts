@@ -347,5 +347,14 @@ describe.each(STORES)('on $name', ({ open, skip }) => {
       Download.submit(deps, { url: 'https://youtu.be/eeeeeeeeeee', target }),
     );
     expect(later.waitingForAgent).toBe(true);
+    // Back online by a heartbeat; offline (and announced) when the connection closes.
+    await send(session, { type: 'heartbeat', running: [] });
+    expect((await as(h.alice, h.hh, () => Download.list(deps, { state: 'queued' }))).downloads).toEqual([]);
+    await closeAgentSession(deps, session);
+    expect(deps.realtime.messages.at(-1)).toMatchObject({
+      topic: { householdId: h.hh },
+      message: { type: 'download.agent', data: { online: false } },
+    });
+    expect(await Agents.anyAgentOnline(deps, h.hh)).toBe(false);
   });
 });

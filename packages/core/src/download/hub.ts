@@ -145,9 +145,8 @@ async function reconcile(
     );
   }
   // Jobs we think the agent runs but it does not report (it restarted or the offer was lost).
-  for (const [jobId, attempt] of [...session.running]) {
+  for (const jobId of [...session.running.keys()]) {
     if (!reported.has(jobId)) session.running.delete(jobId);
-    void attempt;
   }
   return out;
 }
