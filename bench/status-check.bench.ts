@@ -85,7 +85,8 @@ async function main() {
     logger: createLogger('bench', { level: 'SILENT' }),
   });
   const http = simulatorHttp([urls.plex, urls.overseerr, urls.kuma], { retry: { maxRetries: 0 } });
-  const system = Object.assign(local, { http });
+  // A spread, not Object.assign: the System may expose `http` as a getter.
+  const system = { ...local, http };
 
   async function household() {
     const hh = await seedHousehold(system, {

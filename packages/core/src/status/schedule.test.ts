@@ -41,7 +41,8 @@ beforeAll(async () => {
     logger: createLogger('medianest-test', { level: 'SILENT' }),
   });
   http = simulatorHttp([kuma.url]);
-  system = Object.assign(local, { http });
+  // A spread, not Object.assign: the System may expose `http` as a getter.
+  system = { ...local, http };
   households = [];
   for (let i = 0; i < HOUSEHOLDS; i++) {
     const hh = await seedHousehold(system, { ownerToken: `owner-token-${i}` });
