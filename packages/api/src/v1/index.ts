@@ -8,6 +8,7 @@ import { createRouter } from '../router.ts';
 import { authRoutes } from './auth.ts';
 import { householdRoutes } from './households.ts';
 import { inviteRoutes } from './invites.ts';
+import { libraryRoutes } from './library.ts';
 import { meRoutes } from './me.ts';
 
 export interface V1Options {
@@ -30,5 +31,6 @@ export function createV1(system: System, options: V1Options = {}): OpenAPIHono<A
   v1.route('/', meRoutes(system, limits));
   v1.route('/', householdRoutes(system));
   v1.route('/', inviteRoutes(system));
+  v1.route('/', libraryRoutes(system));
   return v1;
 }
