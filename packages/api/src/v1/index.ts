@@ -6,10 +6,15 @@ import { DEFAULT_SIGN_IN_LIMITS, type SignInLimits } from '../middleware/rate-li
 import { sessionMiddleware } from '../middleware/session.ts';
 import { createRouter } from '../router.ts';
 import { authRoutes } from './auth.ts';
+import { downloadRoutes } from './downloads.ts';
 import { householdRoutes } from './households.ts';
+import { integrationRoutes } from './integrations.ts';
 import { inviteRoutes } from './invites.ts';
 import { libraryRoutes } from './library.ts';
 import { meRoutes } from './me.ts';
+import { notificationRoutes } from './notifications.ts';
+import { requestRoutes } from './requests.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 export interface V1Options {
   signInLimits?: Partial<SignInLimits>;
@@ -31,6 +36,11 @@ export function createV1(system: System, options: V1Options = {}): OpenAPIHono<A
   v1.route('/', meRoutes(system, limits));
   v1.route('/', householdRoutes(system));
   v1.route('/', inviteRoutes(system));
+  v1.route('/', integrationRoutes(system));
+  v1.route('/', downloadRoutes(system));
   v1.route('/', libraryRoutes(system));
+  v1.route('/', requestRoutes(system));
+  v1.route('/', notificationRoutes(system));
+  v1.route('/', webhookRoutes(system));
   return v1;
 }
