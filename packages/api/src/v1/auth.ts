@@ -7,6 +7,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { withActor } from '@medianest/core/actor/index';
 import { type AuthProvider, createAuthProviders, OAuthState } from '@medianest/core/auth/index';
 import { AppError } from '@medianest/core/error/index';
+import { metrics } from '@medianest/core/observability/metrics';
 import { PlexPinExpiredError } from '@medianest/core/plex/index';
 import * as Session from '@medianest/core/session/index';
 import type { System } from '@medianest/core/system/index';
@@ -199,6 +200,7 @@ export function authRoutes(system: System, limits: SignInLimits) {
       const previous = getCookie(c, SESSION_COOKIE);
       if (previous && previous !== result.token) await Session.revokeToken(deps, previous);
       setSessionCookie(c, result.token, result.session.expiresAt);
+      metrics().signIn({ method: 'plex', ok: true });
       return c.json({ status: 'signed_in' as const, user: publicUser(result.user) }, 200);
     },
   );
@@ -318,6 +320,7 @@ export function authRoutes(system: System, limits: SignInLimits) {
       // Signing in over an existing session replaces it rather than leaving it behind.
       if (current) await Session.revokeToken(deps, current.token);
       setSessionCookie(c, created.token, created.session.expiresAt);
+      metrics().signIn({ method: identity.provider, ok: true });
       return c.redirect(pending.returnTo, 302);
     },
   );

@@ -15,6 +15,7 @@ import { newUlid } from '../actor/id.ts';
 import { AppError } from '../error/index.ts';
 import { type Access, requireAccess } from '../household/access.ts';
 import type { MemberItem } from '../household/keys.ts';
+import { metrics } from '../observability/metrics.ts';
 import type { Realtime, RealtimeMessage } from '../port/realtime.ts';
 import { type Condition, ConditionFailedError, notExists, type Table } from '../port/table.ts';
 import { anyAgentOnline } from './agents.ts';
@@ -662,6 +663,7 @@ export async function reportDone(
   const next = await reportState(deps, hh, id, guard, 'done', { files, progress: percent, reason: null });
   if (next && next.state === 'done' && item?.state !== 'done') {
     await addStoredBytes(deps, hh, next.userId, bytes);
+    metrics().download({ ok: true, bytes, householdId: hh });
   }
   return next;
 }
@@ -674,7 +676,9 @@ export async function reportFailed(
   guard: LeaseGuard,
   reason: Reason,
 ): Promise<DownloadItem | undefined> {
-  return reportState(deps, hh, id, guard, 'failed', { reason });
+  const next = await reportState(deps, hh, id, guard, 'failed', { reason });
+  if (next?.state === 'failed') metrics().download({ ok: false, householdId: hh });
+  return next;
 }
 
 // ---- resolution ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import { type Access, requireAccess } from '../household/access.ts';
 import type { OverseerrClient, OverseerrRequest } from '../integration/client/overseerr.ts';
 import { MediaRequestStatus, MediaStatus } from '../integration/client/overseerr.ts';
 import { membersOf, notify } from '../notification/notify.ts';
+import { metrics } from '../observability/metrics.ts';
 import { notExists, TransactionCanceledError, type TransactOp } from '../port/table.ts';
 import * as Quota from '../quota/quota.ts';
 import * as User from '../user/user.ts';
@@ -339,6 +340,7 @@ export const create = fn(CreateInput, async (deps: RequestDeps, input): Promise<
       });
     }
   }
+  metrics().mediaRequest({ action: 'created', householdId: access.householdId });
   return toInfo(item);
 });
 
@@ -509,6 +511,7 @@ async function decide(
     dedupKey: `${verdict}:${r.id}`,
   });
   if (out.kind === 'missing' || out.kind === 'duplicate') throw new RequestNotFoundError();
+  metrics().mediaRequest({ action: verdict, householdId: out.request.householdId });
   return toInfo(out.request);
 }
 

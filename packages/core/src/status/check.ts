@@ -21,6 +21,7 @@ import { createUptimeKumaClient } from '../integration/client/uptime-kuma.ts';
 import { loadAll, secretOf } from '../integration/integration.ts';
 import type { IntegrationItem } from '../integration/keys.ts';
 import { hostOf, withDeadline } from '../integration/probe.ts';
+import { metrics } from '../observability/metrics.ts';
 import { type Http, isHttpError } from '../port/http.ts';
 import type { Realtime } from '../port/realtime.ts';
 import type { Key } from '../port/table.ts';
@@ -327,6 +328,11 @@ export async function checkHousehold(deps: StatusDeps, householdId: string): Pro
       since: prev && prev.status === o.status ? prev.since : now,
     };
     cards.push(card);
+    metrics().check({
+      service: card.service.split(':')[0] ?? card.service,
+      ok: card.status === 'up',
+      householdId,
+    });
     if (!prev || signature(prev) !== signature(card)) changed.push(card);
     const alert = alertFor(householdId, prev, card);
     if (alert) alerts.push(alert);
