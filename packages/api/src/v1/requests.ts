@@ -1,0 +1,380 @@
+/**
+ * Discover/search, requests through the household's Overseerr (sent as the member), admin
+ * approvals, MediaNest's own quotas and the Overseerr webhook settings. Every route is under
+ * `/households/{hid}/…` and reaches the household only through the caller's membership; the
+ * domain checks permissions again (a plain member may request; approving needs manage_requests).
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import type { LibraryDeps } from '@medianest/core/library/deps';
+import { integrationServers } from '@medianest/core/library/sources';
+import * as Quota from '@medianest/core/quota/index';
+import {
+  approve,
+  cancel,
+  create,
+  DecideInput,
+  Discover,
+  decline,
+  get,
+  Info,
+  integrationOverseerr,
+  libraryAvailability,
+  listAll,
+  listMine,
+  type RequestDeps,
+  Status as RequestStatus,
+  refresh,
+  rotateWebhookSecret,
+  webhookSettings,
+} from '@medianest/core/request/index';
+import type { System } from '@medianest/core/system/index';
+import { guard } from '../access.ts';
+import { createRouter } from '../router.ts';
+import { errors, json } from './schemas.ts';
+
+/**
+ * The request domain's ports, taken from the System lazily (getters): in AWS each port is created
+ * on first use, and a route that never touches one should not pay for it.
+ */
+export function requestDepsOf(system: System): RequestDeps {
+  const ports = {
+    get table() {
+      return system.table;
+    },
+    get keyring() {
+      return system.keyring;
+    },
+    get http() {
+      return system.http;
+    },
+    get queue() {
+      return system.queue;
+    },
+    get realtime() {
+      return system.realtime;
+    },
+    get blob() {
+      return system.blob;
+    },
+    clock: system.clock,
+    logger: system.logger,
+  };
+  const libraryDeps: LibraryDeps = Object.defineProperties(
+    { servers: integrationServers(ports) },
+    Object.getOwnPropertyDescriptors(ports),
+  ) as LibraryDeps;
+  return Object.defineProperties(
+    { overseerr: integrationOverseerr(ports), availability: libraryAvailability(libraryDeps) },
+    Object.getOwnPropertyDescriptors(ports),
+  ) as RequestDeps;
+}
+
+const Hid = z.object({ hid: z.string().openapi({ description: 'Household id (hh_…)' }) });
+const HidId = Hid.extend({ id: z.string().openapi({ description: 'Request id (req_…)' }) });
+const HidTitle = Hid.extend({
+  mediaType: z.enum(['movie', 'tv']),
+  tmdbId: z.coerce.number().int().positive(),
+});
+
+const RequestOut = Info.openapi('Request');
+const Badge = Discover.Badge.openapi('DiscoverBadge');
+const Result = Discover.Result.extend({ badge: Badge }).openapi('DiscoverResult');
+const SearchPage = z
+  .object({
+    page: z.number().int(),
+    totalPages: z.number().int(),
+    totalResults: z.number().int(),
+    results: z.array(Result),
+  })
+  .openapi('DiscoverPage');
+const Details = Result.extend({
+  seasons: z.array(
+    z.object({
+      seasonNumber: z.number().int(),
+      name: z.string().nullable(),
+      episodeCount: z.number().int().nullable(),
+      requestable: z.boolean(),
+    }),
+  ),
+}).openapi('DiscoverDetails');
+const RequestPage = z
+  .object({ requests: z.array(RequestOut), cursor: z.string().optional() })
+  .openapi('RequestPage');
+const UsageEntry = Quota.UsageEntry.openapi('QuotaUsage');
+const QuotaSettings = Quota.Settings.openapi('QuotaSettings');
+const WebhookSettings = z
+  .object({
+    url: z.string().openapi({ description: 'Paste into Overseerr → Notifications → Webhook → Webhook URL' }),
+    authorization: z.string().openapi({ description: 'Paste into "Authorization Header"' }),
+    template: z.literal('default'),
+    createdAt: z.number().int(),
+    lastReceivedAt: z.number().int().nullable(),
+    lastTestAt: z.number().int().nullable(),
+  })
+  .openapi('OverseerrWebhookSettings');
+
+/** `?status=pending,approved` or repeated `?status=…`: both mean "any of these". */
+const StatusList = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(','))))
+  .pipe(z.array(RequestStatus).min(1).optional())
+  .openapi({ type: 'string', description: 'One status or several, comma-separated' });
+
+const ListQuery = z.object({
+  /** `false` lists the whole household (manage_requests). */
+  mine: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  status: StatusList,
+  type: z.enum(['movie', 'tv']).optional(),
+  requestedBy: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(2000).optional(),
+});
+
+export function requestRoutes(system: System) {
+  const router = createRouter();
+  const deps = () => requestDepsOf(system);
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/households/{hid}/discover/search',
+      tags: ['discover'],
+      summary: "Search movies and shows through the household's Overseerr, each with its badge",
+      ...guard({ auth: 'household' }),
+      request: {
+        params: Hid,
+        query: z.object({
+          q: z.string().openapi({ description: 'What to search for' }),
+          page: z.coerce.number().int().min(1).max(500).default(1),
+        }),
+      },
+      responses: { 200: json(SearchPage, 'Results'), ...errors },
+    }),
+    async (c) => {
+      const { q, page } = c.req.valid('query');
+      return c.json(await Discover.search(deps(), { query: q, page }), 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/households/{hid}/discover/{mediaType}/{tmdbId}',
+      tags: ['discover'],
+      summary: 'One title with its badge and, for a show, the seasons that can still be requested',
+      ...guard({ auth: 'household' }),
+      request: { params: HidTitle },
+      responses: { 200: json(Details, 'The title'), ...errors },
+    }),
+    async (c) => {
+      const { mediaType, tmdbId } = c.req.valid('param');
+      return c.json(await Discover.details(deps(), { mediaType, tmdbId }), 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/households/{hid}/requests',
+      tags: ['requests'],
+      summary:
+        'Request a title in Overseerr as the member (X-Api-User); MediaNest quotas apply (429 names the limit)',
+      ...guard({ auth: 'household' }),
+      request: {
+        params: Hid,
+        body: { content: { 'application/json': { schema: create.schema } }, required: true },
+      },
+      responses: { 201: json(RequestOut, 'Created'), ...errors },
+    }),
+    async (c) => c.json(await create(deps(), c.req.valid('json')), 201),
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/households/{hid}/requests',
+      tags: ['requests'],
+      summary: 'My requests (default) or, with mine=false, every request (manage_requests), newest first',
+      ...guard({ auth: 'household' }),
+      request: { params: Hid, query: ListQuery },
+      responses: { 200: json(RequestPage, 'Requests'), ...errors },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const common = {
+        limit: q.limit,
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.type ? { mediaType: q.type } : {}),
+        ...(q.cursor ? { cursor: q.cursor } : {}),
+      };
+      const page = q.mine
+        ? await listMine(deps(), common)
+        : await listAll(deps(), { ...common, ...(q.requestedBy ? { requestedBy: q.requestedBy } : {}) });
+      return c.json(page, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/households/{hid}/requests/{id}',
+      tags: ['requests'],
+      summary: 'One request with its status timeline (its requester, or manage_requests)',
+      ...guard({ auth: 'household' }),
+      request: { params: HidId },
+      responses: { 200: json(RequestOut, 'The request'), ...errors },
+    }),
+    async (c) => c.json(await get(deps(), { id: c.req.valid('param').id }), 200),
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/households/{hid}/requests/{id}',
+      tags: ['requests'],
+      summary: 'Cancel a pending request (in Overseerr too); its quota is given back',
+      ...guard({ auth: 'household' }),
+      request: { params: HidId },
+      responses: { 200: json(RequestOut, 'The cancelled request'), ...errors },
+    }),
+    async (c) => c.json(await cancel(deps(), { id: c.req.valid('param').id }), 200),
+  );
+
+  for (const verdict of ['approve', 'decline'] as const) {
+    router.openapi(
+      createRoute({
+        method: 'post',
+        path: `/households/{hid}/requests/{id}/${verdict}`,
+        tags: ['requests'],
+        summary:
+          verdict === 'approve'
+            ? 'Approve a pending request in Overseerr; the requester is told'
+            : 'Decline a pending request in Overseerr with an optional reason the requester reads',
+        ...guard({ auth: 'household', permission: 'manage_requests' }),
+        request: {
+          params: HidId,
+          body: {
+            content: { 'application/json': { schema: DecideInput.pick({ reason: true }) } },
+            required: false,
+          },
+        },
+        responses: { 200: json(RequestOut, 'The decided request'), ...errors },
+      }),
+      async (c) => {
+        const { id } = c.req.valid('param');
+        const { reason } = (c.req.valid('json') ?? {}) as { reason?: string };
+        const input = { id, ...(reason !== undefined ? { reason } : {}) };
+        return c.json(await (verdict === 'approve' ? approve : decline)(deps(), input), 200);
+      },
+    );
+  }
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/households/{hid}/requests/{id}/refresh',
+      tags: ['requests'],
+      summary: 'Re-read the request from Overseerr (when a webhook never arrived)',
+      ...guard({ auth: 'household' }),
+      request: { params: HidId },
+      responses: { 200: json(RequestOut, 'The request as Overseerr has it'), ...errors },
+    }),
+    async (c) => c.json(await refresh(deps(), { id: c.req.valid('param').id }), 200),
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/households/{hid}/quota',
+      tags: ['quota'],
+      summary: 'My usage of every limit that applies ("3 of 10 this week, resets Monday")',
+      ...guard({ auth: 'household' }),
+      request: {
+        params: Hid,
+        query: z.object({
+          userId: z.string().optional().openapi({ description: "Another member's (manage_requests)" }),
+        }),
+      },
+      responses: { 200: json(z.object({ usage: z.array(UsageEntry) }), 'Usage'), ...errors },
+    }),
+    async (c) => {
+      const { userId } = c.req.valid('query');
+      return c.json({ usage: await Quota.usage(deps(), userId ? { userId } : {}) }, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/households/{hid}/quota/settings',
+      tags: ['quota'],
+      summary: "The household's request quotas (owners and admins)",
+      ...guard({ auth: 'household', permission: 'admin' }),
+      request: { params: Hid },
+      responses: { 200: json(QuotaSettings, 'Settings'), ...errors },
+    }),
+    async (c) => c.json(await Quota.getSettings(deps()), 200),
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'put',
+      path: '/households/{hid}/quota/settings',
+      tags: ['quota'],
+      summary: "Replace the household's request quotas (owners and admins); counters already taken stay",
+      ...guard({ auth: 'household', permission: 'admin' }),
+      request: {
+        params: Hid,
+        body: { content: { 'application/json': { schema: Quota.setSettings.schema } }, required: true },
+      },
+      responses: { 200: json(QuotaSettings, 'Saved'), ...errors },
+    }),
+    async (c) => c.json(await Quota.setSettings(deps(), c.req.valid('json')), 200),
+  );
+
+  const settingsDeps = () => ({ ...portsOf(system), publicUrl: system.config.publicUrl });
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/households/{hid}/webhook-settings',
+      tags: ['requests'],
+      summary: 'The exact Overseerr webhook URL and Authorization header to paste (created on first view)',
+      ...guard({ auth: 'household', permission: 'manage_integrations' }),
+      request: { params: Hid },
+      responses: { 200: json(WebhookSettings, 'Webhook settings'), ...errors },
+    }),
+    async (c) => c.json(await webhookSettings(settingsDeps()), 200),
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/households/{hid}/webhook-settings/rotate',
+      tags: ['requests'],
+      summary: 'Replace the webhook Authorization value (the old one stops working at once)',
+      ...guard({ auth: 'household', permission: 'manage_integrations' }),
+      request: { params: Hid },
+      responses: { 200: json(WebhookSettings, 'New webhook settings'), ...errors },
+    }),
+    async (c) => c.json(await rotateWebhookSecret(settingsDeps()), 200),
+  );
+
+  return router;
+}
+
+function portsOf(system: System) {
+  return {
+    get table() {
+      return system.table;
+    },
+    get keyring() {
+      return system.keyring;
+    },
+    clock: system.clock,
+  };
+}
