@@ -163,7 +163,7 @@ export function dashboardRoutes(system: System, options: DashboardRouteOptions =
         'The service cards with uptime bars (members see visible monitors; managers of integrations see all). Stale or missing cards trigger one check',
       ...guard({ auth: 'household' }),
       request: { params: Hid },
-      responses: { 200: json(DashboardSchema.openapi('Dashboard'), 'The dashboard'), ...errors },
+      responses: { 200: json(DashboardSchema, 'The dashboard'), ...errors },
     }),
     async (c) => {
       const { hid } = c.req.valid('param');

@@ -35,8 +35,9 @@ const HidRef = Hid.extend({
   id: z.string().min(1).max(128).openapi({ description: 'The server machineIdentifier (Plex), or `main`' }),
 });
 
-const IntegrationOut = Info.openapi('Integration');
-const TestResultOut = TestResultSchema.openapi('ConnectionTestResult');
+// Core's schemas are built with plain zod (no `.openapi()`): used as they are, unnamed in the document.
+const IntegrationOut = Info;
+const TestResultOut = TestResultSchema;
 
 const PlexConnectionChoices = z
   .object({
