@@ -22,6 +22,7 @@ import { createLocalSystem, type Env, type LocalSystem, loadConfig } from '@medi
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { WebSocketServer } from 'ws';
+import { agentEndpoint } from './agent-endpoint.ts';
 import { serveWeb, webBuildPresent } from './static.ts';
 import { type SocketHub, socketRoute } from './ws.ts';
 
@@ -134,6 +135,9 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
   const root = new Hono();
   // Every socket must bring a ticket issued to a signed-in member (the same rule as AWS $connect).
   root.get('/ws', socketRoute(logger, hub, system));
+  // Household download agents (Bearer agent token), wired to the in-process agent hub.
+  const agents = agentEndpoint(system, { logger });
+  root.get('/agent', agents.route);
   root.all('/api', (c) => api.fetch(c.req.raw, c.env));
   root.all('/api/*', (c) => api.fetch(c.req.raw, c.env));
   root.use('*', secureHeaders());
@@ -188,6 +192,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       server.closeIdleConnections();
       for (const ws of hub.sockets) ws.close(1001, 'server shutting down');
       await ticking;
+      await agents.close();
       await Promise.all(consumers.map((c) => c.stop({ graceMs: options.shutdownGraceMs ?? 10_000 })));
       // Requests still running after the consumers drained are cut rather than left hanging.
       server.closeAllConnections();
