@@ -120,20 +120,27 @@ const CollectionParams = Hid.extend({
 
 const ItemsQuery = ItemsInput.omit({ serverId: true, sectionKey: true }).extend({
   // A preprocessed boolean has no OpenAPI type of its own: say what the query string takes.
-  unwatched: ItemsInput.shape.unwatched.openapi({ type: 'boolean', description: 'true/false or 1/0' }),
+  unwatched: ItemsInput.shape.unwatched
+    .unwrap()
+    .optional()
+    .openapi({ type: 'boolean', description: 'true/false or 1/0' }),
 });
 const PageQuery = ChildrenInput.pick({ cursor: true, limit: true });
 const SearchQuery = z.object({ q: SearchInput.shape.query, limit: SearchInput.shape.limit });
 const ImageQuery = z.object({
-  path: ImageInput.shape.path.openapi({ description: 'An item `thumb` / `art` path as returned here' }),
-  w: ImageInput.shape.width.openapi({ description: 'Width in pixels (one of the fixed sizes)' }),
-  h: ImageInput.shape.height.openapi({ description: 'Height in pixels (one of the fixed sizes)' }),
+  path: ImageInput.shape.path.describe('An item `thumb` / `art` path as returned here'),
+  w: ImageInput.shape.width.describe('Width in pixels (one of the fixed sizes)'),
+  h: ImageInput.shape.height.describe('Height in pixels (one of the fixed sizes)'),
 });
 
-const Section = SectionInfo.openapi('LibrarySection');
-const Summary = ItemSummary.openapi('LibraryItem');
-const Detail = ItemDetail.openapi('LibraryItemDetail');
-const Down = Unavailable.openapi('LibraryUnavailableServer');
+/*
+ * Core's schemas may be built before @hono/zod-openapi patches zod (module order), so they can lack
+ * `.openapi`; a schema derived here (`extend`, `describe`, `optional`) always has it.
+ */
+const Section = SectionInfo.extend({}).openapi('LibrarySection');
+const Summary = ItemSummary.extend({}).openapi('LibraryItem');
+const Detail = ItemDetail.extend({}).openapi('LibraryItemDetail');
+const Down = Unavailable.extend({}).openapi('LibraryUnavailableServer');
 const pageOf = (name: string) =>
   z
     .object({
@@ -143,7 +150,7 @@ const pageOf = (name: string) =>
     })
     .openapi(name);
 const ItemsPage = pageOf('LibraryItemsPage');
-const Status = SyncStatus.openapi('LibrarySyncStatus');
+const Status = SyncStatus.extend({}).openapi('LibrarySyncStatus');
 
 const SectionsOut = z.object({ sections: z.array(Section), unavailable: z.array(Down) });
 const SearchOut = z.object({
