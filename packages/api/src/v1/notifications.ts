@@ -19,7 +19,8 @@ const HidTitle = Hid.extend({
   tmdbId: z.coerce.number().int().positive(),
 });
 
-const NotificationOut = Inbox.Notification.openapi('Notification');
+// Rebuilt from the shape: a core schema created before @hono/zod-openapi loaded has no `.openapi`.
+const NotificationOut = z.object(Inbox.Notification.shape).openapi('Notification');
 const InboxPage = z
   .object({
     notifications: z.array(NotificationOut),
@@ -31,7 +32,7 @@ const Unread = z.object({ unread: z.number().int() }).openapi('UnreadCount');
 const PreferencesOut = z
   .object({ events: z.record(EventType, Preferences.Choice) })
   .openapi('NotificationPreferences');
-const ChannelOut = Channels.Channel.openapi('NotificationChannel');
+const ChannelOut = z.object(Channels.Channel.shape).openapi('NotificationChannel');
 const Following = z.object({ following: z.boolean() }).openapi('Following');
 
 const ReadBody = z.object({

@@ -76,9 +76,11 @@ const HidTitle = Hid.extend({
   tmdbId: z.coerce.number().int().positive(),
 });
 
-const RequestOut = Info.openapi('Request');
-const Badge = Discover.Badge.openapi('DiscoverBadge');
-const Result = Discover.Result.extend({ badge: Badge }).openapi('DiscoverResult');
+// Core's schemas are rebuilt from their shapes: zod 4 gives `.openapi` only to schemas created
+// after @hono/zod-openapi is loaded, and core may be imported first (tests, other entry points).
+const RequestOut = z.object(Info.shape).openapi('Request');
+const Badge = z.object(Discover.Badge.shape).openapi('DiscoverBadge');
+const Result = z.object(Discover.Result.shape).extend({ badge: Badge }).openapi('DiscoverResult');
 const SearchPage = z
   .object({
     page: z.number().int(),
@@ -100,8 +102,8 @@ const Details = Result.extend({
 const RequestPage = z
   .object({ requests: z.array(RequestOut), cursor: z.string().optional() })
   .openapi('RequestPage');
-const UsageEntry = Quota.UsageEntry.openapi('QuotaUsage');
-const QuotaSettings = Quota.Settings.openapi('QuotaSettings');
+const UsageEntry = z.object(Quota.UsageEntry.shape).openapi('QuotaUsage');
+const QuotaSettings = z.object(Quota.Settings.shape).openapi('QuotaSettings');
 const WebhookSettings = z
   .object({
     url: z.string().openapi({ description: 'Paste into Overseerr → Notifications → Webhook → Webhook URL' }),
