@@ -331,6 +331,36 @@ describe('library routes', () => {
     tokenFree(done);
   });
 
+  it('documents every route in the OpenAPI document, the image as JPEG bytes', async () => {
+    const doc = (await (await world.app.request('/api/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: object }> }>>;
+    };
+    const p = '/api/v1/households/{hid}/library';
+    const mine = Object.keys(doc.paths)
+      .filter((k) => k.startsWith(p))
+      .flatMap((k) => Object.keys(doc.paths[k] ?? {}).map((m) => `${m.toUpperCase()} ${k.slice(p.length)}`))
+      .sort();
+    expect(mine).toEqual(
+      [
+        'GET /collections/{serverId}/{collectionKey}',
+        'GET /image/{serverId}',
+        'GET /items/{serverId}/{ratingKey}',
+        'GET /items/{serverId}/{ratingKey}/children',
+        'GET /recently-added',
+        'GET /search',
+        'GET /sections',
+        'GET /sections/{serverId}/{sectionKey}/collections',
+        'GET /sections/{serverId}/{sectionKey}/items',
+        'GET /sync',
+        'POST /sync',
+      ].sort(),
+    );
+    const img = doc.paths[`${p}/image/{serverId}`]?.get?.responses;
+    expect(Object.keys(img?.['200']?.content ?? {})).toEqual(['image/jpeg']);
+    expect(img?.['304']).toBeDefined();
+    expect(doc.paths[`${p}/sections`]?.get?.responses['503']).toBeDefined();
+  });
+
   it('answers 503 with a clear message when the Plex server is down or slow, quickly', async () => {
     const pms = world.plex.servers.get(DEMO_MACHINE_ID);
     if (!pms) throw new Error('no server');
