@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Client,
   DEMO_MACHINE_ID,
+  PUBLIC_URL,
   type Reply,
   signInWithPlex,
   startWorld,
@@ -156,6 +157,12 @@ describe('library routes', () => {
       [`${base}/search`, 'query.q'],
       [`${base}/search?q=%20%20`, 'query.q'],
       [`${base}/recently-added?limit=0`, 'query.limit'],
+      [`${base}/sections/${DEMO_MACHINE_ID}/1/items?genre=`, 'query.genre'],
+      [`${base}/sections/${DEMO_MACHINE_ID}/1/items?limit=abc`, 'query.limit'],
+      [`${base}/sections/${DEMO_MACHINE_ID}/1/collections?cursor=123456789`, 'query.cursor'],
+      [`${base}/collections/${DEMO_MACHINE_ID}/x1`, 'param.collectionKey'],
+      [`${base}/search?q=${'a'.repeat(201)}`, 'query.q'],
+      [`${base}/image/${DEMO_MACHINE_ID}?w=300&h=450`, 'query.path'],
       [`${base}/image/${DEMO_MACHINE_ID}?path=/status/sessions&w=300&h=450`, 'query.path'],
       [`${base}/image/${DEMO_MACHINE_ID}?path=/library/metadata/1/thumb/1&w=big&h=450`, 'query.w'],
     ];
@@ -170,6 +177,12 @@ describe('library routes', () => {
     const badMode = await olivia.request('POST', `${base}/sync`, { body: { mode: 'everything' } });
     expect(badMode.status).toBe(400);
     expect(badMode.body.error.details.issues[0].path).toBe('body.mode');
+    const notJson = await world.app.request(`${base}/sync`, {
+      method: 'POST',
+      headers: { cookie: olivia.cookieHeader, origin: PUBLIC_URL, 'content-type': 'application/json' },
+      body: '{mode:',
+    });
+    expect(notJson.status).toBe(400);
     const other = await frank.request('GET', `${base}/items/some-other-server/1`);
     expect(other.status).toBe(404);
   });
