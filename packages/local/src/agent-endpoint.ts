@@ -186,7 +186,12 @@ export function agentEndpoint(system: System, options: AgentEndpointOptions = {}
       }, 2_000);
       const deadline = Date.now() + 5_000;
       while ((sockets.size > 0 || pending.size > 0) && Date.now() < deadline) {
-        await Promise.race([Promise.allSettled([...pending]), new Promise((r) => setTimeout(r, 50))]);
+        // A timer turn each time round: close events arrive as I/O, never while we spin on microtasks.
+        await new Promise((r) => setTimeout(r, 20));
+        if (pending.size > 0) {
+          const left = Math.max(0, deadline - Date.now());
+          await Promise.race([Promise.allSettled([...pending]), new Promise((r) => setTimeout(r, left))]);
+        }
       }
       clearTimeout(cut);
     })();
