@@ -106,6 +106,14 @@ describe('integration settings', () => {
       }),
     ]);
     expect((await call(olivia, 'GET', '/integrations')).body).toEqual({ integrations: [] });
+    // Nothing configured: an empty dashboard, and no check is asked for.
+    const board = await call(frank, 'GET', '/dashboard');
+    expect(board.body).toEqual({
+      configured: { plex: false, overseerr: false, uptime_kuma: false },
+      cards: [],
+      includesHidden: false,
+    });
+    expect(await world.system.queue.depth('jobs')).toBe(0);
   });
 
   it('tests a connection without saving, with a precise message for a wrong key and a wrong product', async () => {
@@ -152,6 +160,51 @@ describe('integration settings', () => {
     } finally {
       overseerr.faults.clear();
     }
+  });
+
+  it('names DNS failures and refuses metadata addresses even with saveAnyway', async () => {
+    const dns = await call(olivia, 'POST', '/integrations/test', {
+      kind: 'overseerr',
+      url: 'http://nowhere.invalid',
+      apiKey: API_KEY,
+    });
+    expect(dns.body).toMatchObject({
+      ok: false,
+      code: 'http.dns_failure',
+      hint: expect.stringMatching(/host name/),
+    });
+    const metadata = await call(olivia, 'PUT', '/integrations', {
+      kind: 'overseerr',
+      url: 'http://169.254.169.254',
+      apiKey: API_KEY,
+      saveAnyway: true,
+    });
+    expect(metadata.status).toBe(403);
+    expect(metadata.body.error).toMatchObject({
+      code: 'integration.url_refused',
+      details: { test: { code: 'http.blocked_address' } },
+    });
+    expect((await call(olivia, 'GET', '/integrations')).body.integrations).toEqual([]);
+  });
+
+  it("lets only the owner type a Plex address plex.tv does not list (it receives the owner's token)", async () => {
+    const fiona = await signInWithPlex(world, FRIEND_IDS[1], new Client(world.app, { ip: '192.0.2.33' }));
+    const fionaId = (await fiona.request('GET', '/api/v1/me')).body.user.id;
+    expect((await fiona.request('POST', `/api/v1/households/${hid}/join`, { body: {} })).status).toBe(201);
+    const promoted = await olivia.request('PATCH', `/api/v1/households/${hid}/members/${fionaId}`, {
+      body: { role: 'admin' },
+    });
+    expect(promoted.status).toBe(200);
+    const typed = plex.url.replace('127.0.0.1', 'localhost');
+    const refused = await call(fiona, 'PUT', '/integrations', {
+      kind: 'plex',
+      machineIdentifier: DEMO_MACHINE_ID,
+      url: typed,
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('integration.typed_url_owner_only');
+    // The same admin may test it and list what there is.
+    expect((await call(fiona, 'GET', '/integrations')).status).toBe(200);
   });
 
   it('answers bad input with 400 and field messages, never a 500', async () => {
