@@ -26,7 +26,6 @@ async function tellFrank(n: number) {
         recipients: [frankId],
         title: `Approved #${i}`,
         body: 'Your request was approved.',
-        link: null,
         dedupKey: `test:${i}:${world.clock.now()}`,
       }),
     );

@@ -219,6 +219,13 @@ describe('requests through Overseerr', () => {
   });
 
   it('a follower is told too; MEDIA_AVAILABLE delivered twice changes the state once', async () => {
+    // Frank's open page: a connection on the realtime hub, scoped to him in this household.
+    const frankId = (await frank.request('GET', '/api/v1/me')).body.user.id as string;
+    const pushed: { type: string; data: { requestId?: string; status?: string } }[] = [];
+    world.system.realtime.connect(
+      { id: 'frank-page', send: (d) => pushed.push(JSON.parse(d)) },
+      { userId: frankId, householdId: hid },
+    );
     const follow = await fiona.request('POST', `${base()}/follows/tv/${show(0).tmdbId}`, {
       body: { title: show(0).name },
     });
@@ -229,6 +236,11 @@ describe('requests through Overseerr', () => {
     const available = received.slice(before).find((r) => r.call.body.includes('MEDIA_AVAILABLE'));
     expect(available?.status).toBe(200);
     expect(JSON.parse(available?.body ?? '{}')).toMatchObject({ outcome: 'applied', status: 'available' });
+    expect(pushed).toContainEqual({
+      type: 'request.updated',
+      data: { requestId: showRequest, status: 'available' },
+    });
+    world.system.realtime.disconnect('frank-page');
     const replay = await postWebhook(available?.call.body ?? '', authorization);
     expect(replay.status).toBe(200);
     expect(((await replay.json()) as { outcome: string }).outcome).toBe('duplicate');
@@ -275,5 +287,27 @@ describe('requests through Overseerr', () => {
     const cancelled = await fiona.request('DELETE', `${base()}/requests/${first.body.id}`);
     expect(cancelled.body.status).toBe('cancelled');
     expect((await fiona.request('GET', `${base()}/quota`)).body.usage[0].used).toBe(0);
+  });
+
+  it('quota race: 20 concurrent requests from one member with 5 left create exactly 5', async () => {
+    const set = await olivia.request('PUT', `${base()}/quota/settings`, { body: { member: { week: 5 } } });
+    expect(set.status).toBe(200);
+    const titles = Array.from({ length: 20 }, (_, i) => movie(10 + i).tmdbId);
+    const answers = await Promise.all(
+      titles.map((tmdbId) =>
+        fiona.request('POST', `${base()}/requests`, { body: { mediaType: 'movie', tmdbId } }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses.filter((s) => s === 201)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+    const mine = await fiona.request('GET', `${base()}/requests?status=pending&limit=50`);
+    expect(mine.body.requests).toHaveLength(5);
+    const usage = await fiona.request('GET', `${base()}/quota`);
+    expect(usage.body.usage[0]).toMatchObject({ used: 5, limit: 5, remaining: 0 });
+    const inOverseerr = sim
+      .requests()
+      .filter((r) => titles.includes((r as { media: { tmdbId: number } }).media.tmdbId));
+    expect(inOverseerr).toHaveLength(5);
   });
 });
