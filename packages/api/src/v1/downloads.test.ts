@@ -142,6 +142,18 @@ describe('downloads API', () => {
     expect(again.body.download).toMatchObject({ state: 'queued', reason: null });
   });
 
+  it('an admin may cancel a member’s download; a member cannot touch an admin’s (404)', async () => {
+    const olivias = (await olivia.request('GET', `${base()}/downloads?mine=true`)).body.downloads[0].id;
+    const refused = await frank.request('POST', `${base()}/downloads/${olivias}/cancel`, { body: {} });
+    expect(refused.status).toBe(404);
+    expect((await olivia.request('GET', `${base()}/downloads/${olivias}`)).body.download.state).toBe(
+      'queued',
+    );
+    const byAdmin = await olivia.request('POST', `${base()}/downloads/${frankJob}/cancel`, { body: {} });
+    expect(byAdmin.status).toBe(200);
+    expect(byAdmin.body.download).toMatchObject({ id: frankJob, state: 'cancelled' });
+  });
+
   it('quota: shows usage; an admin lowers the limit and the next link is refused with 429 and no job', async () => {
     const q = await frank.request('GET', `${base()}/downloads/quota`);
     expect(q.status).toBe(200);
