@@ -39,6 +39,7 @@ import {
   scopeOf,
 } from './keys.ts';
 import { plexClient } from './servers.ts';
+import { integrationServers } from './sources.ts';
 
 export const FULL_PAGE = 1000;
 export const INCREMENTAL_PAGE = 200;
@@ -508,11 +509,11 @@ export interface LibrarySystem {
 }
 
 export function syncDepsOf(system: System & Partial<LibrarySystem>, logger?: Logger): SyncDeps {
-  if (!system.http || !system.libraryServers) {
+  if (!system.http) {
     throw new AppError(
       'unavailable',
       'library.not_configured',
-      'The library sync needs the System to provide `http` and `libraryServers`',
+      'The library sync needs the System to provide `http`',
     );
   }
   return {
@@ -520,7 +521,8 @@ export function syncDepsOf(system: System & Partial<LibrarySystem>, logger?: Log
     clock: system.clock,
     queue: system.queue,
     http: system.http,
-    servers: system.libraryServers,
+    // The household's saved Plex integrations, unless a test or runtime supplies its own source.
+    servers: system.libraryServers ?? integrationServers(system),
     logger: logger ?? system.logger,
     ...(system.librarySync ? { sync: system.librarySync } : {}),
   };
