@@ -29,8 +29,15 @@ import {
 } from '@medianest/core/request/index';
 import type { System } from '@medianest/core/system/index';
 import { guard } from '../access.ts';
+import { ErrorBody } from '../errors.ts';
 import { createRouter } from '../router.ts';
 import { errors, json } from './schemas.ts';
+
+/** Routes that call the household's Overseerr. */
+const upstream = {
+  ...errors,
+  503: json(ErrorBody, 'Overseerr is not connected (request.overseerr_not_configured) or not answering'),
+};
 
 /**
  * The request domain's ports, taken from the System lazily (getters): in AWS each port is created
@@ -154,7 +161,7 @@ export function requestRoutes(system: System) {
           page: z.coerce.number().int().min(1).max(500).default(1),
         }),
       },
-      responses: { 200: json(SearchPage, 'Results'), ...errors },
+      responses: { 200: json(SearchPage, 'Results'), ...upstream },
     }),
     async (c) => {
       const { q, page } = c.req.valid('query');
@@ -170,7 +177,7 @@ export function requestRoutes(system: System) {
       summary: 'One title with its badge and, for a show, the seasons that can still be requested',
       ...guard({ auth: 'household' }),
       request: { params: HidTitle },
-      responses: { 200: json(Details, 'The title'), ...errors },
+      responses: { 200: json(Details, 'The title'), ...upstream },
     }),
     async (c) => {
       const { mediaType, tmdbId } = c.req.valid('param');
@@ -190,7 +197,7 @@ export function requestRoutes(system: System) {
         params: Hid,
         body: { content: { 'application/json': { schema: create.schema } }, required: true },
       },
-      responses: { 201: json(RequestOut, 'Created'), ...errors },
+      responses: { 201: json(RequestOut, 'Created'), ...upstream },
     }),
     async (c) => c.json(await create(deps(), c.req.valid('json')), 201),
   );
@@ -241,7 +248,7 @@ export function requestRoutes(system: System) {
       summary: 'Cancel a pending request (in Overseerr too); its quota is given back',
       ...guard({ auth: 'household' }),
       request: { params: HidId },
-      responses: { 200: json(RequestOut, 'The cancelled request'), ...errors },
+      responses: { 200: json(RequestOut, 'The cancelled request'), ...upstream },
     }),
     async (c) => c.json(await cancel(deps(), { id: c.req.valid('param').id }), 200),
   );
@@ -264,7 +271,7 @@ export function requestRoutes(system: System) {
             required: false,
           },
         },
-        responses: { 200: json(RequestOut, 'The decided request'), ...errors },
+        responses: { 200: json(RequestOut, 'The decided request'), ...upstream },
       }),
       async (c) => {
         const { id } = c.req.valid('param');
@@ -283,7 +290,7 @@ export function requestRoutes(system: System) {
       summary: 'Re-read the request from Overseerr (when a webhook never arrived)',
       ...guard({ auth: 'household' }),
       request: { params: HidId },
-      responses: { 200: json(RequestOut, 'The request as Overseerr has it'), ...errors },
+      responses: { 200: json(RequestOut, 'The request as Overseerr has it'), ...upstream },
     }),
     async (c) => c.json(await refresh(deps(), { id: c.req.valid('param').id }), 200),
   );
