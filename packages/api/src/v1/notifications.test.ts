@@ -164,4 +164,11 @@ describe('notification routes', () => {
     expect(off.body).toEqual({ following: false });
     expect((await frank.request('POST', `${base()}/follows/book/603`)).status).toBe(400);
   });
+
+  it('without Overseerr connected, following still works and discover says what is missing (503)', async () => {
+    expect((await frank.request('POST', `${base()}/follows/tv/1399`)).body).toEqual({ following: true });
+    const search = await frank.request('GET', `${base()}/discover/search?q=matrix`);
+    expect(search.status).toBe(503);
+    expect(search.body.error.code).toBe('request.overseerr_not_configured');
+  });
 });
