@@ -24,6 +24,7 @@ import { systemClock } from '@medianest/core/port/clock';
 import * as RateLimit from '@medianest/core/rate-limit/rate-limit';
 import * as Session from '@medianest/core/session/session';
 import * as User from '@medianest/core/user/user';
+import { summarize } from './lib/stats.ts';
 
 const CASE_MS = Number(process.env.BENCH_CASE_MS ?? 2000);
 const MAX_OPS = Number(process.env.BENCH_MAX_OPS ?? 20_000);
@@ -37,11 +38,6 @@ interface CaseResult {
   latencyMs: { p50: number; p99: number; mean: number; max: number };
 }
 
-function quantile(sorted: number[], q: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return Number((sorted[i] ?? 0).toFixed(3));
-}
-
 async function measure(operation: string, op: (i: number) => Promise<unknown>): Promise<CaseResult> {
   for (let i = 0; i < WARMUP_OPS; i++) await op(-1 - i);
   const latencies: number[] = [];
@@ -53,17 +49,11 @@ async function measure(operation: string, op: (i: number) => Promise<unknown>): 
     latencies.push(performance.now() - t0);
   }
   const elapsed = performance.now() - start;
-  latencies.sort((a, b) => a - b);
   const result: CaseResult = {
     operation,
     ops: latencies.length,
     opsPerSecond: Math.round((latencies.length / elapsed) * 1000),
-    latencyMs: {
-      p50: quantile(latencies, 0.5),
-      p99: quantile(latencies, 0.99),
-      mean: Number((latencies.reduce((s, l) => s + l, 0) / latencies.length).toFixed(3)),
-      max: quantile(latencies, 1),
-    },
+    latencyMs: summarize(latencies),
   };
   process.stdout.write(
     `${operation.padEnd(34)} ${String(result.opsPerSecond).padStart(7)} ops/s  p50 ${result.latencyMs.p50.toFixed(3).padStart(7)} ms  p99 ${result.latencyMs.p99.toFixed(3).padStart(7)} ms  (${result.ops} ops)\n`,

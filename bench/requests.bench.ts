@@ -26,6 +26,7 @@ import * as Quota from '@medianest/core/quota/quota';
 import { recordingRealtime, seedHousehold } from '@medianest/core/request/fixtures';
 import { keys, type RequestItem } from '@medianest/core/request/keys';
 import { handleOverseerrWebhook, webhookSettings } from '@medianest/core/request/webhook';
+import { summarize } from './lib/stats.ts';
 
 const CASE_MS = Number(process.env.BENCH_CASE_MS ?? 2000);
 const MAX_OPS = Number(process.env.BENCH_MAX_OPS ?? 20_000);
@@ -39,23 +40,12 @@ interface CaseResult {
   latencyMs: { p50: number; p99: number; mean: number; max: number };
 }
 
-function quantile(sorted: number[], q: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return Number((sorted[i] ?? 0).toFixed(3));
-}
-
 function report(operation: string, latencies: number[], elapsed: number): CaseResult {
-  latencies.sort((a, b) => a - b);
   const result: CaseResult = {
     operation,
     ops: latencies.length,
     opsPerSecond: Math.round((latencies.length / elapsed) * 1000),
-    latencyMs: {
-      p50: quantile(latencies, 0.5),
-      p99: quantile(latencies, 0.99),
-      mean: Number((latencies.reduce((s, l) => s + l, 0) / Math.max(1, latencies.length)).toFixed(3)),
-      max: quantile(latencies, 1),
-    },
+    latencyMs: summarize(latencies),
   };
   process.stdout.write(
     `${operation.padEnd(44)} ${String(result.opsPerSecond).padStart(7)} ops/s  p50 ${result.latencyMs.p50.toFixed(3).padStart(7)} ms  p99 ${result.latencyMs.p99.toFixed(3).padStart(7)} ms  (${result.ops} ops)\n`,

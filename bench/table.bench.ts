@@ -18,6 +18,7 @@ import { createDynamoTable, DynamoTable, SqliteTable } from '@medianest/core/ada
 import type { Table } from '@medianest/core/port/table';
 import { notExists } from '@medianest/core/port/table';
 import { startDynamoDbLocal } from '@medianest/core/testing/dynamodb-local';
+import { summarize } from './lib/stats.ts';
 
 const CASE_MS = Number(process.env.BENCH_CASE_MS ?? 3000);
 const MAX_OPS = Number(process.env.BENCH_MAX_OPS ?? 20_000);
@@ -41,11 +42,6 @@ const payload = {
 };
 const seedSk = (i: number): string => `ITEM#${String(i).padStart(5, '0')}`;
 
-function quantile(sorted: number[], q: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return Number((sorted[i] ?? 0).toFixed(3));
-}
-
 async function measure(
   adapter: string,
   operation: string,
@@ -61,18 +57,12 @@ async function measure(
     latencies.push(performance.now() - t0);
   }
   const elapsed = performance.now() - start;
-  latencies.sort((a, b) => a - b);
   const result: CaseResult = {
     adapter,
     operation,
     ops: latencies.length,
     opsPerSecond: Math.round((latencies.length / elapsed) * 1000),
-    latencyMs: {
-      p50: quantile(latencies, 0.5),
-      p99: quantile(latencies, 0.99),
-      mean: Number((latencies.reduce((s, l) => s + l, 0) / latencies.length).toFixed(3)),
-      max: quantile(latencies, 1),
-    },
+    latencyMs: summarize(latencies),
   };
   console.log(
     `${adapter.padEnd(15)} ${operation.padEnd(16)} ${String(result.opsPerSecond).padStart(7)} ops/s  p50 ${result.latencyMs.p50.toFixed(3).padStart(8)} ms  p99 ${result.latencyMs.p99.toFixed(3).padStart(8)} ms  (${result.ops} ops)`,
