@@ -41,6 +41,7 @@ import {
 } from '@medianest/core/download/index';
 import type { System } from '@medianest/core/system/index';
 import { guard } from '../access.ts';
+import { portsOf } from '../ports.ts';
 import { createRouter } from '../router.ts';
 import { errors, json, noContent } from './schemas.ts';
 
@@ -62,18 +63,7 @@ export function setAgentNotifier(system: System, notify: AgentNotifier): () => v
 }
 
 export function downloadDepsOf(system: System): DownloadDeps & DomainDeps {
-  return {
-    get table() {
-      return system.table;
-    },
-    get keyring() {
-      return system.keyring;
-    },
-    get realtime() {
-      return system.realtime;
-    },
-    clock: system.clock,
-    logger: system.logger,
+  return portsOf(system, {
     notifyAgents: async (householdId: string) => {
       // Waking agents is an optimisation (they also poll): it must never fail the request.
       try {
@@ -82,7 +72,7 @@ export function downloadDepsOf(system: System): DownloadDeps & DomainDeps {
         system.logger.warn('waking the household agents failed', { error: String(error) });
       }
     },
-  };
+  });
 }
 
 // ---- schemas ----------------------------------------------------------------------------------------

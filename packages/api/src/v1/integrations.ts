@@ -25,6 +25,7 @@ import {
 import type { StatusSystem } from '@medianest/core/status/index';
 import type { System } from '@medianest/core/system/index';
 import { guard } from '../access.ts';
+import { portsOf } from '../ports.ts';
 import { createRouter } from '../router.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { errors, json, noContent } from './schemas.ts';
@@ -63,21 +64,10 @@ const PlexConnectionChoices = z
  */
 export async function integrationDepsOf(system: System): Promise<IntegrationDeps> {
   const tuning = (system as StatusSystem).statusCheck;
-  return {
-    get table() {
-      return system.table;
-    },
-    get keyring() {
-      return system.keyring;
-    },
-    clock: system.clock,
-    logger: system.logger,
-    get http() {
-      return system.http;
-    },
+  return portsOf(system, {
     plexTv: await plexTvFor(system),
     ...(tuning?.checkTimeoutMs !== undefined ? { testTimeoutMs: tuning.checkTimeoutMs } : {}),
-  };
+  });
 }
 
 const body = <T extends z.ZodType>(schema: T) => ({

@@ -51,6 +51,7 @@ import type { Context } from 'hono';
 import { guard } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { ErrorBody } from '../errors.ts';
+import { portsOf } from '../ports.ts';
 import { createRouter } from '../router.ts';
 import { errors, json } from './schemas.ts';
 
@@ -70,28 +71,15 @@ export async function libraryDepsOf(
   // plex.tv ties sharing answers to the client identifier the deployment signs in with.
   const { clientIdentifier } = await plexTvFor(system);
   const timeoutMs = system.library?.timeoutMs;
-  const deps = {
-    get table() {
-      return system.table;
+  const deps = portsOf(
+    system,
+    {
+      plexTvUrl: system.config.identity.plexTvUrl,
+      clientIdentifier,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     },
-    get keyring() {
-      return system.keyring;
-    },
-    get http() {
-      return system.http;
-    },
-    get blob() {
-      return system.blob;
-    },
-    get queue() {
-      return system.queue;
-    },
-    clock: system.clock,
     logger,
-    plexTvUrl: system.config.identity.plexTvUrl,
-    clientIdentifier,
-    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-  } as Omit<LibraryDeps, 'servers'> & { servers?: LibraryDeps['servers'] };
+  ) as unknown as Omit<LibraryDeps, 'servers'> & { servers?: LibraryDeps['servers'] };
   deps.servers = system.libraryServers ?? integrationServers(deps);
   return deps as LibraryDeps;
 }

@@ -9,6 +9,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { Channels, EventType, Follow, Inbox, Preferences } from '@medianest/core/notification/index';
 import type { System } from '@medianest/core/system/index';
 import { guard } from '../access.ts';
+import { portsOf } from '../ports.ts';
 import { createRouter } from '../router.ts';
 import { errors, json, noContent } from './schemas.ts';
 
@@ -42,19 +43,7 @@ const ReadBody = z.object({
 
 export function notificationRoutes(system: System) {
   const router = createRouter();
-  const deps = () => ({
-    get table() {
-      return system.table;
-    },
-    get keyring() {
-      return system.keyring;
-    },
-    get realtime() {
-      return system.realtime;
-    },
-    clock: system.clock,
-    logger: system.logger,
-  });
+  const deps = () => portsOf(system);
 
   // --- The inbox (the user's, whichever household a notification came from)
 

@@ -30,6 +30,7 @@ import {
 import type { System } from '@medianest/core/system/index';
 import { guard } from '../access.ts';
 import { ErrorBody } from '../errors.ts';
+import { portsOf } from '../ports.ts';
 import { createRouter } from '../router.ts';
 import { errors, json } from './schemas.ts';
 
@@ -39,41 +40,14 @@ const upstream = {
   503: json(ErrorBody, 'Overseerr is not connected (request.overseerr_not_configured) or not answering'),
 };
 
-/**
- * The request domain's ports, taken from the System lazily (getters): in AWS each port is created
- * on first use, and a route that never touches one should not pay for it.
- */
+/** The request domain's deps: the System's ports (built on first use) plus Overseerr and availability. */
 export function requestDepsOf(system: System): RequestDeps {
-  const ports = {
-    get table() {
-      return system.table;
-    },
-    get keyring() {
-      return system.keyring;
-    },
-    get http() {
-      return system.http;
-    },
-    get queue() {
-      return system.queue;
-    },
-    get realtime() {
-      return system.realtime;
-    },
-    get blob() {
-      return system.blob;
-    },
-    clock: system.clock,
-    logger: system.logger,
-  };
-  const libraryDeps: LibraryDeps = Object.defineProperties(
-    { servers: integrationServers(ports) },
-    Object.getOwnPropertyDescriptors(ports),
-  ) as LibraryDeps;
-  return Object.defineProperties(
-    { overseerr: integrationOverseerr(ports), availability: libraryAvailability(libraryDeps) },
-    Object.getOwnPropertyDescriptors(ports),
-  ) as RequestDeps;
+  const ports = portsOf(system);
+  const libraryDeps = portsOf(system, { servers: integrationServers(ports) }) as unknown as LibraryDeps;
+  return portsOf(system, {
+    overseerr: integrationOverseerr(ports),
+    availability: libraryAvailability(libraryDeps),
+  }) as unknown as RequestDeps;
 }
 
 const Hid = z.object({ hid: z.string().openapi({ description: 'Household id (hh_…)' }) });
@@ -345,7 +319,7 @@ export function requestRoutes(system: System) {
     async (c) => c.json(await Quota.setSettings(deps(), c.req.valid('json')), 200),
   );
 
-  const settingsDeps = () => ({ ...portsOf(system), publicUrl: system.config.publicUrl });
+  const settingsDeps = () => portsOf(system, { publicUrl: system.config.publicUrl });
 
   router.openapi(
     createRoute({
@@ -374,16 +348,4 @@ export function requestRoutes(system: System) {
   );
 
   return router;
-}
-
-function portsOf(system: System) {
-  return {
-    get table() {
-      return system.table;
-    },
-    get keyring() {
-      return system.keyring;
-    },
-    clock: system.clock,
-  };
 }

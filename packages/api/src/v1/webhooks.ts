@@ -17,6 +17,7 @@ import { createMiddleware } from 'hono/factory';
 import { guard } from '../access.ts';
 import type { AppEnv } from '../env.ts';
 import { errorResponse } from '../errors.ts';
+import { portsOf } from '../ports.ts';
 import { createRouter } from '../router.ts';
 import { errors, json } from './schemas.ts';
 
@@ -52,22 +53,7 @@ const Outcome = z
 
 export function webhookRoutes(system: System) {
   const router = createRouter();
-  const deps = () => ({
-    get table() {
-      return system.table;
-    },
-    get keyring() {
-      return system.keyring;
-    },
-    get realtime() {
-      return system.realtime;
-    },
-    get queue() {
-      return system.queue;
-    },
-    clock: system.clock,
-    logger: system.logger,
-  });
+  const deps = () => portsOf(system);
 
   router.openapi(
     createRoute({
