@@ -11,7 +11,7 @@ import { fn } from '../actor/fn.ts';
 import { newUlid } from '../actor/id.ts';
 import { auditOp } from '../audit/entry.ts';
 import { actorUnchanged, requireAccess } from '../household/access.ts';
-import { ConditionFailedError, notExists, type Table } from '../port/table.ts';
+import { ConditionFailedError, notExists, queryAll, type Table } from '../port/table.ts';
 import { AgentAuthError, AgentNotFoundError } from './errors.ts';
 import { type AgentItem, type AgentTokenItem, ENTITY_VERSION, keys } from './keys.ts';
 
@@ -178,17 +178,10 @@ export async function authenticateAgent(deps: { table: Table }, token: string): 
 }
 
 export async function agentItems(deps: { table: Table }, householdId: string): Promise<AgentItem[]> {
-  const out: AgentItem[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.table.query<AgentItem>({
-      pk: `H#${householdId}`,
-      sk: { beginsWith: 'AGT#' },
-      ...(cursor ? { cursor } : {}),
-    });
-    out.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
+  const out = await queryAll<AgentItem>(deps.table, {
+    pk: `H#${householdId}`,
+    sk: { beginsWith: 'AGT#' },
+  });
   return out;
 }
 

@@ -18,7 +18,7 @@ import { auditOp } from '../audit/entry.ts';
 import { AppError } from '../error/index.ts';
 import { PlexUnauthorizedError } from '../plex/errors.ts';
 import type { PlexTvClient } from '../plex/plex-tv-client.ts';
-import { notExists, TransactionCanceledError, type TransactOp } from '../port/table.ts';
+import { notExists, queryAll, TransactionCanceledError, type TransactOp } from '../port/table.ts';
 import * as User from '../user/user.ts';
 import {
   type Access,
@@ -195,19 +195,12 @@ export interface MyHousehold {
 /** Every household the signed-in user belongs to (any status), oldest membership first. */
 export async function listMine(deps: DomainDeps): Promise<MyHousehold[]> {
   const { userId } = useUser();
-  const memberships: MemberItem[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.table.query<MemberItem>({
-      index: 'gsi1',
-      pk: `U#${userId}`,
-      sk: { beginsWith: 'HH#' },
-      limit: 100,
-      ...(cursor ? { cursor } : {}),
-    });
-    memberships.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
+  const memberships = await queryAll<MemberItem>(deps.table, {
+    index: 'gsi1',
+    pk: `U#${userId}`,
+    sk: { beginsWith: 'HH#' },
+    limit: 100,
+  });
   const households = new Map<string, HouseholdItem>();
   for (let i = 0; i < memberships.length; i += 100) {
     const batch = memberships.slice(i, i + 100).map((m) => keys.household(m.householdId));

@@ -13,7 +13,7 @@ import type { DomainDeps } from '../actor/deps.ts';
 import { fn } from '../actor/fn.ts';
 import { auditOp } from '../audit/entry.ts';
 import { AppError } from '../error/index.ts';
-import { notExists, TransactionCanceledError, type TransactOp } from '../port/table.ts';
+import { notExists, queryAll, TransactionCanceledError, type TransactOp } from '../port/table.ts';
 import { actorUnchanged, findMembership, PermissionDeniedError, requireAccess } from './access.ts';
 import { type Invite, inviteStatus, type Member, toInvite, toMember } from './info.ts';
 import { type HouseholdItem, type InviteItem, keys, memberItem } from './keys.ts';
@@ -102,18 +102,11 @@ export const create = fn(CreateInput, async (deps: DomainDeps, input): Promise<I
 /** The actor's household's invites, newest first (manage_members). */
 export async function list(deps: DomainDeps): Promise<Invite[]> {
   const { householdId } = await requireAccess(deps, { permission: 'manage_members' });
-  const items: InviteItem[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.table.query<InviteItem>({
-      pk: `H#${householdId}`,
-      sk: { beginsWith: 'INV#' },
-      limit: 1000,
-      ...(cursor ? { cursor } : {}),
-    });
-    items.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
+  const items = await queryAll<InviteItem>(deps.table, {
+    pk: `H#${householdId}`,
+    sk: { beginsWith: 'INV#' },
+    limit: 1000,
+  });
   const now = deps.clock.now();
   return items.sort((a, b) => b.createdAt - a.createdAt).map((i) => toInvite(i, now));
 }

@@ -14,7 +14,13 @@ import { fn } from '../actor/fn.ts';
 import { UserId } from '../actor/id.ts';
 import { auditOp } from '../audit/entry.ts';
 import { AppError } from '../error/index.ts';
-import { type Condition, notExists, TransactionCanceledError, type TransactOp } from '../port/table.ts';
+import {
+  type Condition,
+  notExists,
+  queryAll,
+  TransactionCanceledError,
+  type TransactOp,
+} from '../port/table.ts';
 import * as User from '../user/user.ts';
 import { type Access, actorUnchanged, PermissionDeniedError, requireAccess } from './access.ts';
 import type { PlexDeps } from './household.ts';
@@ -126,18 +132,11 @@ export async function mine(deps: DomainDeps): Promise<Member> {
 /** All members with their names (manage_members). */
 export async function list(deps: DomainDeps): Promise<MemberWithUser[]> {
   const { householdId } = await requireAccess(deps, { permission: 'manage_members' });
-  const items: MemberItem[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.table.query<MemberItem>({
-      pk: `H#${householdId}`,
-      sk: { beginsWith: 'M#' },
-      limit: 1000,
-      ...(cursor ? { cursor } : {}),
-    });
-    items.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
+  const items = await queryAll<MemberItem>(deps.table, {
+    pk: `H#${householdId}`,
+    sk: { beginsWith: 'M#' },
+    limit: 1000,
+  });
   const users = new Map(
     (
       await User.getMany(

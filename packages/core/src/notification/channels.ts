@@ -12,6 +12,7 @@ import { type Access, requireAccess } from '../household/access.ts';
 import type { Clock } from '../port/clock.ts';
 import type { Keyring } from '../port/keyring.ts';
 import type { Table } from '../port/table.ts';
+import { queryAll } from '../port/table.ts';
 import { EVENTS, EventType } from './events.ts';
 import { type ChannelItem, ENTITY_VERSION, keys } from './keys.ts';
 
@@ -81,18 +82,11 @@ export function toChannel(c: ChannelItem): Channel {
 
 /** Every channel of a household (a handful; one partition read). */
 export async function channelsOf(deps: { table: Table }, householdId: string): Promise<ChannelItem[]> {
-  const out: ChannelItem[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.table.query<ChannelItem>({
-      pk: `H#${householdId}`,
-      sk: { beginsWith: 'NCH#' },
-      limit: 200,
-      ...(cursor ? { cursor } : {}),
-    });
-    out.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
+  const out = await queryAll<ChannelItem>(deps.table, {
+    pk: `H#${householdId}`,
+    sk: { beginsWith: 'NCH#' },
+    limit: 200,
+  });
   return out;
 }
 

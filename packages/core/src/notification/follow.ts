@@ -7,6 +7,7 @@ import { fn } from '../actor/fn.ts';
 import { requireAccess } from '../household/access.ts';
 import type { Clock } from '../port/clock.ts';
 import type { Table } from '../port/table.ts';
+import { queryAll } from '../port/table.ts';
 import { ENTITY_VERSION, type FollowItem, keys } from './keys.ts';
 
 export const FollowInput = z.object({
@@ -63,18 +64,11 @@ export async function followersOf(
   mediaType: 'movie' | 'tv',
   tmdbId: number,
 ): Promise<FollowItem[]> {
-  const out: FollowItem[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.table.query<FollowItem>({
-      pk: `H#${householdId}`,
-      sk: { beginsWith: keys.followPrefix(mediaType, tmdbId) },
-      limit: 200,
-      ...(cursor ? { cursor } : {}),
-    });
-    out.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
+  const out = await queryAll<FollowItem>(deps.table, {
+    pk: `H#${householdId}`,
+    sk: { beginsWith: keys.followPrefix(mediaType, tmdbId) },
+    limit: 200,
+  });
   return out;
 }
 

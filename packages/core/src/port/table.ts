@@ -116,3 +116,18 @@ export class TransactionCanceledError extends Error {
     this.failed = failed;
   }
 }
+
+/** Every item a query matches, reading page after page (each page at most `input.limit`). */
+export async function queryAll<T extends Item = Item>(
+  table: Table,
+  input: Omit<QueryInput, 'cursor'>,
+): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await table.query<T>({ ...input, ...(cursor ? { cursor } : {}) });
+    out.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}

@@ -20,7 +20,7 @@ import { fn } from '../actor/fn.ts';
 import { UserId } from '../actor/id.ts';
 import { AppError } from '../error/index.ts';
 import type { Clock } from '../port/clock.ts';
-import { ConditionFailedError, type Item, type Key, type Table } from '../port/table.ts';
+import { ConditionFailedError, type Item, type Key, queryAll, type Table } from '../port/table.ts';
 
 export const ENTITY_VERSION = 1;
 
@@ -178,20 +178,13 @@ export async function revokeToken(deps: SessionDeps, token: string): Promise<voi
 }
 
 async function listItems(deps: SessionDeps, userId: string): Promise<SessionItem[]> {
-  const out: SessionItem[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.table.query<SessionItem>({
-      index: 'gsi1',
-      pk: `U#${userId}`,
-      sk: { beginsWith: 'SES#' },
-      forward: false,
-      limit: 100,
-      ...(cursor ? { cursor } : {}),
-    });
-    out.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
+  const out = await queryAll<SessionItem>(deps.table, {
+    index: 'gsi1',
+    pk: `U#${userId}`,
+    sk: { beginsWith: 'SES#' },
+    forward: false,
+    limit: 100,
+  });
   const now = deps.clock.now();
   return out.filter((s) => s.expiresAt > now);
 }

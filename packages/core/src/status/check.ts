@@ -25,6 +25,7 @@ import { metrics } from '../observability/metrics.ts';
 import { type Http, isHttpError } from '../port/http.ts';
 import type { Realtime } from '../port/realtime.ts';
 import type { Key } from '../port/table.ts';
+import { queryAll } from '../port/table.ts';
 import * as User from '../user/user.ts';
 import { alertFor, emitAlerts, type StatusAlert } from './alerts.ts';
 import { type Card, monitorStatus, type Observed, signature, slowReason, statusOfError } from './card.ts';
@@ -63,18 +64,11 @@ export async function latestCards(
   deps: Pick<DomainDeps, 'table'>,
   householdId: string,
 ): Promise<LatestItem[]> {
-  const out: LatestItem[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.table.query<LatestItem>({
-      pk: `H#${householdId}`,
-      sk: { beginsWith: keys.latestPrefix },
-      limit: 1000,
-      ...(cursor ? { cursor } : {}),
-    });
-    out.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
+  const out = await queryAll<LatestItem>(deps.table, {
+    pk: `H#${householdId}`,
+    sk: { beginsWith: keys.latestPrefix },
+    limit: 1000,
+  });
   return out;
 }
 

@@ -5,7 +5,7 @@
  * Uptime counts `degraded` as up (the service answered) and leaves `maintenance` and `unknown`
  * (MediaNest could not tell) out of the ratio, as Kuma leaves maintenance out of its own.
  */
-import type { Table } from '../port/table.ts';
+import { queryAll, type Table } from '../port/table.ts';
 import type { Card, CardStatus } from './card.ts';
 import {
   DAY_MS,
@@ -132,20 +132,8 @@ function worst(items: readonly RollupItem[]): CardStatus | 'none' {
   return WORST.find((s) => seen.has(s)) ?? 'none';
 }
 
-async function queryAll(table: Table, pk: string, from: string, to: string): Promise<RollupItem[]> {
-  const out: RollupItem[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await table.query<RollupItem>({
-      pk,
-      sk: { between: [from, to] },
-      limit: 1000,
-      ...(cursor ? { cursor } : {}),
-    });
-    out.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
+function rollups(table: Table, pk: string, from: string, to: string): Promise<RollupItem[]> {
+  return queryAll<RollupItem>(table, { pk, sk: { between: [from, to] }, limit: 1000 });
 }
 
 export interface ServiceHistory {
@@ -162,8 +150,8 @@ export async function histories(table: Table, hh: string, now: number): Promise<
   const day0 = Math.floor(now / DAY_MS) * DAY_MS - 29 * DAY_MS;
   const pk = `H#${hh}`;
   const [hours, days] = await Promise.all([
-    queryAll(table, pk, `SH#${pad(hour0)}`, `SH#${pad(now)}~`),
-    queryAll(table, pk, `SD#${pad(day0)}`, `SD#${pad(now)}~`),
+    rollups(table, pk, `SH#${pad(hour0)}`, `SH#${pad(now)}~`),
+    rollups(table, pk, `SD#${pad(day0)}`, `SD#${pad(now)}~`),
   ]);
   const byService = new Map<string, { hours: RollupItem[]; days: RollupItem[] }>();
   const slot = (s: string) => {
