@@ -26,7 +26,11 @@ import {
 } from 'playwright-core';
 
 export const repoRoot = join(import.meta.dirname, '..');
-export const webDir = join(repoRoot, 'web/.output/public');
+/**
+ * The built web app. `MEDIANEST_E2E_WEB_DIR` points at a copy instead (parallel work on one checkout:
+ * each worker copies its own build, so a rebuild by another cannot swap files under a running test).
+ */
+export const webDir = process.env.MEDIANEST_E2E_WEB_DIR ?? join(repoRoot, 'web/.output/public');
 const screenshotDir = join(repoRoot, 'test-results/screenshots');
 
 /** Throws the instruction to build when the web app has not been built (the tests drive the build). */
