@@ -24,6 +24,16 @@ export default defineConfig({
         },
       },
       {
+        // The web app's own logic (realtime client, session helpers) in Node, against real servers.
+        extends: true,
+        test: {
+          name: 'web',
+          include: ['web/src/**/*.test.ts'],
+          exclude: ['**/node_modules/**'],
+          pool: 'forks',
+        },
+      },
+      {
         extends: true,
         test: {
           name: 'infra',

@@ -28,6 +28,8 @@ if (!args.includes('--no-typecheck')) {
   step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json']);
   if (existsSync(join(root, 'web/tsconfig.json')))
     step('typecheck web', 'npx', ['tsc', '-p', 'web/tsconfig.json']);
+  if (existsSync(join(root, 'web/tsconfig.test.json')))
+    step('typecheck web tests', 'npx', ['tsc', '-p', 'web/tsconfig.test.json']);
 }
 const webPkg = JSON.parse(readFileSync(join(root, 'web/package.json'), 'utf8'));
 if (webPkg.scripts?.build && !args.includes('--no-build'))

@@ -110,8 +110,9 @@ export function createWsClient(options: WsClientOptions = {}): WsClient {
   const ping = () => {
     if (socket?.readyState !== WebSocket.OPEN) return;
     socket.send(JSON.stringify({ type: 'ping' }));
-    clearTimeout(pongTimer);
-    pongTimer = setTimeout(abandon, pongTimeoutMs);
+    // An earlier ping still unanswered keeps its deadline: re-arming it on every ping would let a
+    // dead socket live forever whenever pings come faster than the timeout.
+    pongTimer ??= setTimeout(abandon, pongTimeoutMs);
   };
 
   // A half-open socket may never deliver its close event, so give up on it without waiting for one.
@@ -176,6 +177,7 @@ export function createWsClient(options: WsClientOptions = {}): WsClient {
       if (socket !== ws) return;
       // Any traffic proves the socket is alive, not only a pong.
       clearTimeout(pongTimer);
+      pongTimer = undefined;
       if (typeof event.data !== 'string') return;
       let message: unknown;
       try {
