@@ -96,10 +96,24 @@ export function currentHousehold(): Me['households'][number] | undefined {
   return usable.find((h) => h.id === chosenHousehold()) ?? usable[0];
 }
 
-/** Only same-app absolute paths are followed, so `returnTo` cannot send anyone off-site. */
+/**
+ * Only same-app absolute paths are followed, so `returnTo` cannot send anyone off-site. Browsers
+ * drop tabs and newlines from URLs and read `\\` as `/`, so `/<tab>/evil.example` would be
+ * `//evil.example`: control characters and backslashes are refused outright, and what is left must
+ * still resolve to this origin.
+ */
 export function safeReturnTo(value: string | null | undefined): string | undefined {
-  if (!value?.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return undefined;
-  if (value.startsWith('/sign-in')) return undefined;
+  if (!value?.startsWith('/') || value.startsWith('//')) return undefined;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
+  if (/[\u0000-\u001f\u007f\\]/.test(value)) return undefined;
+  const base = 'https://app.invalid';
+  let url: URL;
+  try {
+    url = new URL(value, base);
+  } catch {
+    return undefined;
+  }
+  if (url.origin !== base || url.pathname.startsWith('/sign-in')) return undefined;
   return value;
 }
 
