@@ -1,3 +1,4 @@
+import solid from 'vite-plugin-solid';
 import { defineConfig } from 'vitest/config';
 
 // One run for the whole monorepo. Tests sit beside the code (`*.test.ts`); end-to-end tests
@@ -26,6 +27,9 @@ export default defineConfig({
       {
         // The web app's own logic (realtime client, session helpers) in Node, against real servers.
         extends: true,
+        // Solid's JSX (icons, components) compiled for the server build: no DOM rendering here.
+        plugins: [solid({ ssr: true })],
+        resolve: { conditions: ['node'] },
         test: {
           name: 'web',
           include: ['web/src/**/*.test.ts'],
