@@ -300,6 +300,22 @@ describe('library routes', () => {
     expect((await image(frank, url, { 'if-none-match': `"${'x'.repeat(300)}"` })).status).toBe(200);
   });
 
+  it("answers 404 for the images of a section a member's share leaves out, even once cached", async () => {
+    const pms = world.plex.servers.get(DEMO_MACHINE_ID);
+    if (!pms) throw new Error('no server');
+    const [secret] = pms.addItems('3', [{ title: 'Private Birthday Video' }]);
+    const detail = await olivia.request('GET', `${base}/items/${DEMO_MACHINE_ID}/${secret?.ratingKey}`);
+    expect(detail.status).toBe(200);
+    const url = `${base}/image/${DEMO_MACHINE_ID}?path=${encodeURIComponent(detail.body.thumb)}&w=200&h=300`;
+    const before = await frank.request('GET', url);
+    expect(before.status).toBe(404);
+    expect(before.body.error.code).toBe('library.not_found');
+    expect((await image(olivia, url)).status).toBe(200);
+    const after = await frank.request('GET', url);
+    expect(after.status).toBe(404);
+    expect(after.body.error.message).toBe('No such image');
+  });
+
   it('starts the index sync (manage_integrations), refuses a second, and shows progress to admins', async () => {
     const refused = await frank.request('POST', `${base}/sync`, { body: { mode: 'full' } });
     expect(refused.status).toBe(403);
@@ -402,6 +418,19 @@ describe('library routes', () => {
       const slow = await frank.request('GET', `${base}/sections/${DEMO_MACHINE_ID}/1/items`);
       expect(slow.status).toBe(503);
       expect(slow.body.error.message).toMatch(/^Olivia's Plex did not answer in time \(0\.3 s\)/);
+    } finally {
+      pms.faults.clear();
+      delete system.library;
+    }
+    await ok();
+    // Per attempt 5 s (with retries), 0.4 s in all: the deadline ends the wait, retries included.
+    system.library = { timeoutMs: 5_000, deadlineMs: 400 };
+    pms.faults.add({ path: '/library/sections/1/all', latencyMs: 3_000 });
+    try {
+      const late = await frank.request('GET', `${base}/sections/${DEMO_MACHINE_ID}/1/items`);
+      expect(late.status).toBe(503);
+      expect(late.body.error.code).toBe('library.unavailable');
+      expect(late.body.error.message).toBe("Olivia's Plex did not answer in time (0.4 s)");
     } finally {
       pms.faults.clear();
       delete system.library;

@@ -6,8 +6,8 @@
  * Everything sits under `/households/{hid}/library` and runs as the caller acting in that
  * household (`guard({ auth: 'household' })`); core then decides which sections the member may see
  * from plex.tv's sharing data. A Plex server that is down or slow is a 503 `library.unavailable`
- * naming the server, within the per-attempt timeout (8 s unless the System says otherwise), never a
- * hung request. Cross-server answers (sections, search, recently added) still succeed when one
+ * naming the server within the interactive deadline (8 s in all, retries included, unless the System
+ * says otherwise), never a hung request. Cross-server answers (sections, search, recently added) still succeed when one
  * server of several is down and list it under `unavailable`.
  *
  * The image route answers bytes, not JSON: `Content-Type`, a strong `ETag`, `Cache-Control:
@@ -57,11 +57,14 @@ import { errors, json } from './schemas.ts';
 
 /**
  * What the routes read from the System beyond the ports. `libraryServers` is the same source the
- * sync job uses (when the composition root provides it); `library.timeoutMs` shortens the wait on a
- * Plex server (tests, a deployment next to its servers).
+ * sync job uses (when the composition root provides it); `library.timeoutMs` (per attempt) and
+ * `library.deadlineMs` (the whole call, retries included; 8 s by default) bound the wait on a Plex
+ * server (tests, a deployment next to its servers).
  */
 export type LibraryRouteSystem = System &
-  Partial<Pick<LibrarySystem, 'libraryServers'>> & { library?: { timeoutMs?: number } };
+  Partial<Pick<LibrarySystem, 'libraryServers'>> & {
+    library?: { timeoutMs?: number; deadlineMs?: number };
+  };
 
 /** LibraryDeps from the System, for the request's logger. Ports are getters: built on first use. */
 export async function libraryDepsOf(
@@ -71,12 +74,14 @@ export async function libraryDepsOf(
   // plex.tv ties sharing answers to the client identifier the deployment signs in with.
   const { clientIdentifier } = await plexTvFor(system);
   const timeoutMs = system.library?.timeoutMs;
+  const deadlineMs = system.library?.deadlineMs;
   const deps = portsOf(
     system,
     {
       plexTvUrl: system.config.identity.plexTvUrl,
       clientIdentifier,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(deadlineMs !== undefined ? { deadlineMs } : {}),
     },
     logger,
   ) as unknown as Omit<LibraryDeps, 'servers'> & { servers?: LibraryDeps['servers'] };

@@ -10,7 +10,7 @@ import * as Library from './browse.ts';
 import { ImageSizeError, LibraryNotFoundError, LibraryUnavailableError } from './errors.ts';
 import { getImage } from './image.ts';
 import { FRESH_MS, forgetShares } from './sharing.ts';
-import { beginSync } from './sync.ts';
+import { beginSync, syncStatus } from './sync.ts';
 import {
   as,
   householdOf,
@@ -282,6 +282,76 @@ describe('browsing as a member (SQLite)', () => {
       expect(err.kind, bad).toBe('invalid');
     }
     expect(pms?.hits().byRoute['GET /photo/:/transcode']).toBe(1);
+  });
+
+  it('refuses a restricted member the images of a section they may not see, cached or not', async () => {
+    const secret = await owner(() => Library.item(deps, { ratingKey: hidden[0]?.ratingKey as string }));
+    const path = secret.thumb as string;
+    expect(path).toMatch(/^\/library\/metadata\//);
+    const ask = (run: typeof owner) =>
+      run(() => getImage(deps, { serverId: machine, path, width: 200, height: 300 }));
+    // Frank's share leaves "Other Videos" out: no image of it, before and after it is cached.
+    expect(await failure(ask(frank))).toBeInstanceOf(LibraryNotFoundError);
+    expect((await ask(owner)).cached).toBe(false);
+    expect((await ask(fiona)).cached).toBe(true);
+    const refused = await failure(ask(frank));
+    expect(refused).toBeInstanceOf(LibraryNotFoundError);
+    expect(refused.message).toBe('No such image');
+    // The section's own artwork path is refused as well; an item he may see is served.
+    const sectionArt = await failure(
+      frank(() =>
+        getImage(deps, {
+          serverId: machine,
+          path: '/library/sections/3/thumb/1700000000',
+          width: 200,
+          height: 300,
+        }),
+      ),
+    );
+    expect(sectionArt).toBeInstanceOf(LibraryNotFoundError);
+    const movie = (await frank(() => Library.items(deps, { sectionKey: '1', limit: 1 }))).items[0];
+    const allowed = await frank(() =>
+      getImage(deps, { serverId: machine, path: movie?.thumb as string, width: 200, height: 300 }),
+    );
+    expect(allowed.contentType).toBe('image/jpeg');
+  });
+
+  it('ends an interactive read at the deadline, retries included; the sync keeps its patience', async () => {
+    const pms = world.servers.get(machine);
+    if (!pms) throw new Error('no server');
+    // Per attempt 5 s with retries, but 0.5 s in all: only the deadline can end this call.
+    const hurried = libraryDeps(deps.base, world, { timeoutMs: 5_000 });
+    hurried.deadlineMs = 500;
+    try {
+      pms.faults.add({ path: '/library/sections/1/all', latencyMs: 3_000 });
+      pms.resetHits();
+      const slow = await failure(owner(() => Library.items(hurried, { sectionKey: '1' })));
+      expect(slow).toBeInstanceOf(LibraryUnavailableError);
+      expect(slow.kind).toBe('unavailable');
+      expect(slow.code).toBe('library.unavailable');
+      expect(slow.message).toBe("Olivia's Plex did not answer in time (0.5 s)");
+      // One attempt, cut short: no retry was started after the deadline.
+      expect(pms.hits().byRoute['GET /library/sections/1/all']).toBe(1);
+      // plex.tv's sharing answer (which a friend waits on too) has the same deadline.
+      await forgetShares(deps, h.hh, machine);
+      world.plexTv.faults.add({ path: `/api/servers/${machine}/shared_servers`, latencyMs: 3_000 });
+      const sharing = await failure(frank(() => Library.sections(hurried, {})));
+      expect(sharing).toBeInstanceOf(LibraryUnavailableError);
+      expect(sharing.message).toMatch(/plex\.tv/);
+      world.plexTv.faults.clear();
+      // The background sync's reads are slower than the deadline here, and still complete.
+      pms.faults.clear();
+      pms.faults.add({ path: '/library/sections/1/all', latencyMs: 800, times: 2 });
+      await beginSync(hurried, h.hh, 'full');
+      const steps = await hurried.drain();
+      expect(steps.length).toBeGreaterThan(0);
+      const status = await owner(() => syncStatus(hurried, {}));
+      expect(status).toMatchObject({ state: 'idle', error: null, progress: 1 });
+    } finally {
+      world.plexTv.faults.clear();
+      // Not hurried.close(): the table is the test's own (closed by afterEach).
+      hurried.http.close();
+    }
   });
 
   it('follows sharing changes on plex.tv, and rides out a plex.tv outage on the cached sharing', async () => {

@@ -34,11 +34,18 @@ export interface LibraryDeps extends DomainDeps {
   clientIdentifier?: string;
   /** Per attempt towards a Plex server while a member waits (browse, search, images). Default 8 s. */
   timeoutMs?: number;
+  /**
+   * The whole of one interactive call (browse, search, images, plex.tv sharing) including the Http
+   * adapter's retries and their backoff. Default 8 s: a hanging server answers the member within it
+   * instead of after every retry has timed out. The sync's calls have no such deadline.
+   */
+  deadlineMs?: number;
   /** Per attempt for the sync's large pages. Default 30 s. */
   syncTimeoutMs?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 8_000;
 export const DEFAULT_SYNC_TIMEOUT_MS = 30_000;
+export const DEFAULT_DEADLINE_MS = 8_000;
 export const PLEX_TV = 'https://plex.tv';
 export const CLIENT_IDENTIFIER = 'medianest';

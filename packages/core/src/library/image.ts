@@ -8,15 +8,16 @@
  * (`/library/metadata/58683/thumb/1703239236`), so the bytes at a path never change: a new poster
  * is a new path, which is why the cache can be immutable.
  *
- * Blob keys: `img/<householdId>/<machineId>/<sha256(path)>/<w>x<h>.jpg`.
+ * Blob keys: `img/<householdId>/<machineId>/<sha256(path)>/<w>x<h>.jpg`. The cache is shared by the
+ * household, so visibility is checked on every request, cached or not: a member whose Plex share
+ * leaves a section out gets no image of it (404, as if it did not exist).
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { fn } from '../actor/fn.ts';
-import { requireAccess } from '../household/access.ts';
 import type { LibraryDeps } from './deps.ts';
-import { ImageSizeError, LibraryNotFoundError, ServerNotConnectedError, serverFailure } from './errors.ts';
-import { plexClient } from './servers.ts';
+import { ImageSizeError, LibraryNotFoundError, serverFailure } from './errors.ts';
+import { canSee, type MemberView, memberView, onServer, type ServerView, serverOf } from './servers.ts';
 
 /** Grid posters at 1x/2x/3x, detail posters, backdrops, avatars. */
 export const IMAGE_SIZES = [
@@ -78,8 +79,11 @@ export const getImage = fn(ImageInput, async (deps: LibraryDeps, input): Promise
       `Images come in these sizes only: ${IMAGE_SIZES.map(([w, h]) => `${w}x${h}`).join(', ')}`,
     );
   }
-  const access = await requireAccess(deps);
-  const hh = access.householdId;
+  // Only an image of a section the member may see, cached or not (the cache is the household's).
+  const view = await memberView(deps);
+  const server = serverOf(view, input.serverId);
+  await requireVisibleImage(deps, view, server, input.path);
+  const hh = view.householdId;
   const key = `img/${hh}/${input.serverId}/${createHash('sha256').update(input.path).digest('hex')}/${input.width}x${input.height}.jpg`;
 
   const hit = await deps.blob.get(key);
@@ -98,7 +102,7 @@ export const getImage = fn(ImageInput, async (deps: LibraryDeps, input): Promise
 
   let pending = inflight.get(key);
   if (!pending) {
-    pending = fetchAndStore(deps, hh, key, input).finally(() => inflight.delete(key));
+    pending = fetchAndStore(deps, server, key, input).finally(() => inflight.delete(key));
     inflight.set(key, pending);
   }
   const { body, contentType } = await pending;
@@ -114,27 +118,68 @@ export const getImage = fn(ImageInput, async (deps: LibraryDeps, input): Promise
   };
 });
 
+/** How long the section of an item (for a restricted member's images) is remembered. */
+export const IMAGE_SECTION_TTL_MS = 10 * 60 * 1000;
+const MAX_REMEMBERED_SECTIONS = 20_000;
+/** `<hh> <server> <kind> <key>` → the item's section (null: Plex knows no such item). */
+const sectionOfItem = new Map<string, { section: string | null; at: number }>();
+
+/**
+ * A member whose Plex share covers only some sections gets the images of those sections only: the
+ * section comes from the path (`/library/sections/<key>/…`) or from the item the path belongs to
+ * (asked of Plex once, then remembered for a while: an item does not move between sections). A
+ * refused image answers exactly like a missing one. Members who see everything skip all of this.
+ */
+async function requireVisibleImage(
+  deps: LibraryDeps,
+  view: MemberView,
+  server: ServerView,
+  path: string,
+): Promise<void> {
+  if (server.visible === 'all') return;
+  const m = /^\/library\/(metadata|collections|sections)\/([0-9]+)\//.exec(path);
+  const kind = m?.[1];
+  const key = m?.[2];
+  if (!kind || !key) throw new LibraryNotFoundError('No such image');
+  let section: string | null | undefined;
+  if (kind === 'sections') section = key;
+  else {
+    const now = deps.clock.now();
+    const memo = `${view.householdId} ${server.id} ${kind} ${key}`;
+    const known = sectionOfItem.get(memo);
+    if (known && now - known.at < IMAGE_SECTION_TTL_MS) section = known.section;
+    else {
+      // The household's token: the question is where the item lives, not what this member may see.
+      // A missing item is a LibraryNotFoundError from onServer: the same 404 as a refused image.
+      const found = await onServer(deps, view, server, (c) => c.item(key), server.householdClient);
+      section = found?.librarySectionID === undefined ? null : String(found.librarySectionID);
+      if (sectionOfItem.size >= MAX_REMEMBERED_SECTIONS) {
+        const oldest = sectionOfItem.keys().next().value;
+        if (oldest !== undefined) sectionOfItem.delete(oldest);
+      }
+      sectionOfItem.delete(memo);
+      sectionOfItem.set(memo, { section, at: now });
+    }
+  }
+  if (section === null || !canSee(server.visible, section)) throw new LibraryNotFoundError('No such image');
+}
+
 async function fetchAndStore(
   deps: LibraryDeps,
-  hh: string,
+  server: ServerView,
   key: string,
   input: { serverId: string; path: string; width: number; height: number },
 ): Promise<{ body: Uint8Array; contentType: string }> {
-  const conns = await deps.servers.list(hh);
-  if (conns.length === 0) throw new ServerNotConnectedError();
-  const conn = conns.find((c) => c.machineIdentifier === input.serverId);
-  if (!conn) throw new LibraryNotFoundError('No such Plex server in this household');
-  const client = plexClient(deps, hh, conn, conn.token);
-  let photo: Awaited<ReturnType<typeof client.fetchPhoto>>;
+  let photo: Awaited<ReturnType<ServerView['householdClient']['fetchPhoto']>>;
   try {
-    photo = await client.fetchPhoto({
+    photo = await server.householdClient.fetchPhoto({
       path: input.path,
       width: input.width,
       height: input.height,
       format: 'jpg',
     });
   } catch (err) {
-    throw serverFailure(err, conn.name, conn.machineIdentifier);
+    throw serverFailure(err, server.name, server.id);
   }
   const body = await exactSize(photo.body, input.width, input.height);
   await deps.blob.put(key, body, { contentType: 'image/jpeg', cacheControl: CACHE_CONTROL });

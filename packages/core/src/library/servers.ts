@@ -7,6 +7,7 @@ import { type Access, requireAccess } from '../household/access.ts';
 import { type HouseholdItem, keys as householdKeys } from '../household/keys.ts';
 import { createPlexServerClient, type PlexServerClient } from '../integration/client/plex-server.ts';
 import * as User from '../user/user.ts';
+import { interactiveHttp } from './deadline.ts';
 import {
   CLIENT_IDENTIFIER,
   DEFAULT_SYNC_TIMEOUT_MS,
@@ -51,7 +52,8 @@ export function plexClient(
   return createPlexServerClient({
     baseUrl: conn.baseUrl,
     token,
-    http: deps.http,
+    // The sync runs in the background with its own patience (and every retry); a member does not.
+    http: purpose === 'sync' ? deps.http : interactiveHttp(deps),
     integrationKey: `${hh}:plex:${conn.machineIdentifier}`,
     timeoutMs:
       purpose === 'sync'

@@ -12,6 +12,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
 import type { DomainDeps } from '../actor/deps.ts';
 import { isAppError } from '../error/index.ts';
+import { interactiveHttp } from './deadline.ts';
 import { CLIENT_IDENTIFIER, type LibraryDeps, PLEX_TV } from './deps.ts';
 import { LibraryUnavailableError } from './errors.ts';
 import { ENTITY_VERSION, keys, type ShareCacheItem } from './keys.ts';
@@ -68,7 +69,8 @@ async function fetchShares(
   ownerToken: string,
 ): Promise<SharedMembers> {
   const base = (deps.plexTvUrl ?? PLEX_TV).replace(/\/+$/, '');
-  const res = await deps.http.request({
+  // A member is waiting on this (it decides what they may see): the interactive deadline applies.
+  const res = await interactiveHttp(deps).request({
     url: `${base}/api/servers/${encodeURIComponent(machineIdentifier)}/shared_servers`,
     headers: {
       accept: 'application/xml',
