@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAdaptorServer } from '@hono/node-server';
 import { createApp } from '@medianest/api';
+import { setAgentNotifier } from '@medianest/api/v1/downloads';
 import {
   type ConsumerHandle,
   type RunConsumerOptions,
@@ -23,6 +24,7 @@ import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { WebSocketServer } from 'ws';
 import { agentEndpoint } from './agent-endpoint.ts';
+import { type EmbeddedAgents, startEmbeddedAgents } from './embedded-agent.ts';
 import { serveWeb, webBuildPresent } from './static.ts';
 import { type SocketHub, socketRoute } from './ws.ts';
 
@@ -55,6 +57,11 @@ export interface StartLocalOptions {
   shutdownGraceMs?: number;
   clock?: Clock;
   logger?: Logger;
+  /**
+   * Environment of the built-in agent's yt-dlp (default process.env), when
+   * MEDIANEST_AGENT_LIBRARY_ROOTS turns it on. Tests pass the fake yt-dlp's catalog variables.
+   */
+  agentEnv?: NodeJS.ProcessEnv;
 }
 
 export interface LocalServer {
@@ -62,6 +69,8 @@ export interface LocalServer {
   url: string;
   port: number;
   system: LocalSystem;
+  /** The built-in download agents (MEDIANEST_AGENT_LIBRARY_ROOTS), when configured. */
+  embeddedAgents: EmbeddedAgents | undefined;
   /** Stops accepting, stops the consumers (finishing or releasing in-flight jobs), closes the DB. */
   close(): Promise<void>;
 }
@@ -150,6 +159,27 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
   root.notFound((c) => c.text('Not found', 404));
   ready = (request, bindings) => root.fetch(request, bindings);
 
+  // The built-in agent dials this process's own /agent over loopback (see embedded-agent.ts); a
+  // household gets its agent at boot (known ones) or when work is first queued there.
+  let embeddedAgents: EmbeddedAgents | undefined;
+  let unregisterEmbedded = () => {};
+  if (config.agent) {
+    embeddedAgents = await startEmbeddedAgents(system, {
+      config: config.agent,
+      serverUrl: url,
+      dataDir: config.dataDir,
+      logger,
+      ...(options.agentEnv ? { env: options.agentEnv } : {}),
+    });
+    const embedded = embeddedAgents;
+    // Replaces the endpoint's notifier with one that also starts a missing built-in agent (not
+    // awaited: the member's request does not wait for an agent to boot).
+    unregisterEmbedded = setAgentNotifier(system, (hh) => {
+      agents.hub.poke(hh);
+      void embedded.ensure(hh);
+    });
+  }
+
   const consumers: ConsumerHandle[] = [];
   let tickTimer: ReturnType<typeof setInterval> | undefined;
   let ticking: Promise<unknown> = Promise.resolve();
@@ -192,6 +222,9 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       server.closeIdleConnections();
       for (const ws of hub.sockets) ws.close(1001, 'server shutting down');
       await ticking;
+      // The built-in agents first: they stop their jobs while the endpoint can still hear them.
+      unregisterEmbedded();
+      await embeddedAgents?.close();
       await agents.close();
       await Promise.all(consumers.map((c) => c.stop({ graceMs: options.shutdownGraceMs ?? 10_000 })));
       // Requests still running after the consumers drained are cut rather than left hanging.
@@ -203,5 +236,5 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     return closing;
   };
 
-  return { url, port, system, close };
+  return { url, port, system, embeddedAgents, close };
 }

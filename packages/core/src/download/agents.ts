@@ -11,7 +11,7 @@ import { fn } from '../actor/fn.ts';
 import { newUlid } from '../actor/id.ts';
 import { auditOp } from '../audit/entry.ts';
 import { actorUnchanged, requireAccess } from '../household/access.ts';
-import { ConditionFailedError, notExists, queryAll, type Table } from '../port/table.ts';
+import { ConditionFailedError, notExists, queryAll, type Table, type TransactOp } from '../port/table.ts';
 import { AgentAuthError, AgentNotFoundError } from './errors.ts';
 import { type AgentItem, type AgentTokenItem, ENTITY_VERSION, keys } from './keys.ts';
 
@@ -63,51 +63,73 @@ export const createAgent = fn(
   CreateAgentInput,
   async (deps: DomainDeps, { name }): Promise<{ agent: AgentInfo; token: string }> => {
     const access = await requireAccess(deps, { role: 'admin' });
-    const now = deps.clock.now();
-    const id = `agt_${newUlid(now)}`;
-    const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-    const tokenHash = hashToken(token);
-    const item: AgentItem = {
-      ...keys.agent(access.householdId, id),
-      type: 'agent',
-      v: ENTITY_VERSION,
-      id,
-      householdId: access.householdId,
-      name,
-      tokenHash,
-      createdBy: access.userId,
-      createdAt: now,
-      revokedAt: null,
-      onlineUntil: null,
-      sessionId: null,
-      version: null,
-      ytDlpVersion: null,
-      lastSeenAt: null,
-    };
-    const tokenItem: AgentTokenItem = {
-      ...keys.agentToken(tokenHash),
-      type: 'agent_token',
-      householdId: access.householdId,
-      agentId: id,
-    };
-    await deps.table.transact([
-      { put: item, condition: notExists },
-      { put: tokenItem, condition: notExists },
-      actorUnchanged(access),
-      auditOp(
-        {
-          householdId: access.householdId,
-          actorId: access.userId,
-          action: 'agent.created',
-          target: { type: 'household', id: access.householdId },
-          after: { agentId: id, name },
-        },
-        now,
-      ),
-    ]);
-    return { agent: toAgentInfo(item, now), token };
+    return mintAgent(deps, access.householdId, name, access.userId, [actorUnchanged(access)]);
   },
 );
+
+/**
+ * An agent the runtime itself runs for a household (the self-hosted runtime's built-in agent):
+ * minted without an acting admin, audited as `system`. Admins see, rename and revoke it like any other.
+ */
+export async function createSystemAgent(
+  deps: { table: Table; clock: { now(): number } },
+  householdId: string,
+  name: string,
+): Promise<{ agent: AgentInfo; token: string }> {
+  return mintAgent(deps, householdId, CreateAgentInput.parse({ name }).name, 'system', []);
+}
+
+async function mintAgent(
+  deps: { table: Table; clock: { now(): number } },
+  householdId: string,
+  name: string,
+  actorId: string,
+  guards: TransactOp[],
+): Promise<{ agent: AgentInfo; token: string }> {
+  const now = deps.clock.now();
+  const id = `agt_${newUlid(now)}`;
+  const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+  const tokenHash = hashToken(token);
+  const item: AgentItem = {
+    ...keys.agent(householdId, id),
+    type: 'agent',
+    v: ENTITY_VERSION,
+    id,
+    householdId,
+    name,
+    tokenHash,
+    createdBy: actorId,
+    createdAt: now,
+    revokedAt: null,
+    onlineUntil: null,
+    sessionId: null,
+    version: null,
+    ytDlpVersion: null,
+    lastSeenAt: null,
+  };
+  const tokenItem: AgentTokenItem = {
+    ...keys.agentToken(tokenHash),
+    type: 'agent_token',
+    householdId,
+    agentId: id,
+  };
+  await deps.table.transact([
+    { put: item, condition: notExists },
+    { put: tokenItem, condition: notExists },
+    ...guards,
+    auditOp(
+      {
+        householdId,
+        actorId,
+        action: 'agent.created',
+        target: { type: 'household', id: householdId },
+        after: { agentId: id, name },
+      },
+      now,
+    ),
+  ]);
+  return { agent: toAgentInfo(item, now), token };
+}
 
 export async function listAgents(deps: DomainDeps): Promise<AgentInfo[]> {
   const access = await requireAccess(deps, { role: 'admin' });

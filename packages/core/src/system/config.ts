@@ -83,6 +83,23 @@ export interface IdentityConfig {
   trustProxy: boolean;
 }
 
+/**
+ * The household download agent run inside the self-hosted runtime (ARCHITECTURE.md §5), enabled by
+ * `MEDIANEST_AGENT_LIBRARY_ROOTS`. See packages/local/src/embedded-agent.ts.
+ */
+export interface EmbeddedAgentConfig {
+  /** Plex section key → that section's folder on this machine (absolute). */
+  libraryRoots: Record<string, string>;
+  /** Section key → the same folder as Plex sees it, when Plex runs elsewhere (e.g. in a container). */
+  plexRoots: Record<string, string>;
+  /** Working folder for partial downloads (absolute); default `<dataDir>/agent`. */
+  downloadDir: string;
+  ytDlpPath: string;
+  ffmpegPath: string;
+  /** Downloads at once per household. */
+  concurrency: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -99,6 +116,8 @@ export interface Config {
   /** The WebSocket URL browsers connect to; defaults to the public URL's `/ws`. */
   wsUrl: string;
   identity: IdentityConfig;
+  /** The built-in download agent; undefined when MEDIANEST_AGENT_LIBRARY_ROOTS is not set. */
+  agent: EmbeddedAgentConfig | undefined;
   aws: AwsConfig;
 }
 
@@ -206,6 +225,12 @@ export const envSchema = z.object({
   MEDIANEST_SESSION_IDLE_DAYS: integer(1, 365),
   MEDIANEST_SESSION_MAX_DAYS: integer(1, 3650),
   MEDIANEST_TRUST_PROXY: flag,
+  MEDIANEST_AGENT_LIBRARY_ROOTS: text,
+  MEDIANEST_AGENT_PLEX_ROOTS: text,
+  MEDIANEST_AGENT_DOWNLOAD_DIR: text,
+  MEDIANEST_AGENT_YTDLP: text,
+  MEDIANEST_AGENT_FFMPEG: text,
+  MEDIANEST_AGENT_CONCURRENCY: integer(1, 16),
 });
 
 const QUEUE_URL_PREFIX = 'MEDIANEST_QUEUE_URL_';
@@ -302,6 +327,78 @@ function oauthApp(
   return { clientId: id, clientSecret: secret };
 }
 
+const SECTION_FOLDERS_HINT = 'expected SECTION=FOLDER pairs separated by commas, e.g. 3=/srv/media/youtube,4=/srv/media/tv';
+
+/** `3=/srv/a,4=/srv/b` → `{ 3: '/srv/a', 4: '/srv/b' }` (section keys are Plex's numeric keys). */
+function sectionFolders(variable: string, value: string | undefined, issues: ConfigIssue[]) {
+  const out: Record<string, string> = {};
+  if (value === undefined) return out;
+  for (const part of value.split(',')) {
+    const pair = part.trim();
+    if (pair === '') continue;
+    const m = /^(\d+)\s*=\s*(.+)$/.exec(pair);
+    if (!m) {
+      issues.push({ variable, message: `${SECTION_FOLDERS_HINT}, got ${JSON.stringify(pair)}` });
+      continue;
+    }
+    if (out[m[1]!] !== undefined) {
+      issues.push({ variable, message: `section ${m[1]} is listed twice` });
+      continue;
+    }
+    out[m[1]!] = resolve(m[2]!.trim());
+  }
+  return out;
+}
+
+const AGENT_DETAILS = [
+  'MEDIANEST_AGENT_PLEX_ROOTS',
+  'MEDIANEST_AGENT_DOWNLOAD_DIR',
+  'MEDIANEST_AGENT_YTDLP',
+  'MEDIANEST_AGENT_FFMPEG',
+  'MEDIANEST_AGENT_CONCURRENCY',
+] as const;
+
+/** The built-in agent: on when MEDIANEST_AGENT_LIBRARY_ROOTS names at least one section folder. */
+function embeddedAgent(
+  e: z.infer<typeof envSchema>,
+  dataDir: string,
+  issues: ConfigIssue[],
+): EmbeddedAgentConfig | undefined {
+  const before = issues.length;
+  const libraryRoots = sectionFolders('MEDIANEST_AGENT_LIBRARY_ROOTS', e.MEDIANEST_AGENT_LIBRARY_ROOTS, issues);
+  const plexRoots = sectionFolders('MEDIANEST_AGENT_PLEX_ROOTS', e.MEDIANEST_AGENT_PLEX_ROOTS, issues);
+  if (e.MEDIANEST_AGENT_LIBRARY_ROOTS === undefined) {
+    const stray = AGENT_DETAILS.find((v) => e[v] !== undefined);
+    if (stray) {
+      issues.push({
+        variable: 'MEDIANEST_AGENT_LIBRARY_ROOTS',
+        message: `expected the section folders of the built-in agent (${stray} is set, which only applies to it), it is not set`,
+      });
+    }
+    return undefined;
+  }
+  if (Object.keys(libraryRoots).length === 0 && issues.length === before) {
+    issues.push({ variable: 'MEDIANEST_AGENT_LIBRARY_ROOTS', message: `${SECTION_FOLDERS_HINT}, got nothing` });
+  }
+  for (const key of Object.keys(plexRoots)) {
+    if (libraryRoots[key] === undefined) {
+      issues.push({
+        variable: 'MEDIANEST_AGENT_PLEX_ROOTS',
+        message: `section ${key} has no folder in MEDIANEST_AGENT_LIBRARY_ROOTS`,
+      });
+    }
+  }
+  return {
+    libraryRoots,
+    // Plex sees the folders where they are unless told otherwise (same machine, no container).
+    plexRoots,
+    downloadDir: resolve(e.MEDIANEST_AGENT_DOWNLOAD_DIR ?? resolve(dataDir, 'agent')),
+    ytDlpPath: e.MEDIANEST_AGENT_YTDLP ?? 'yt-dlp',
+    ffmpegPath: e.MEDIANEST_AGENT_FFMPEG ?? 'ffmpeg',
+    concurrency: e.MEDIANEST_AGENT_CONCURRENCY ?? 2,
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const parsed = envSchema.safeParse(env);
   const issues: ConfigIssue[] = [];
@@ -317,6 +414,9 @@ export function loadConfig(env: Env = process.env): Config {
   const github = oauthApp(env, 'GITHUB', issues);
   const google = oauthApp(env, 'GOOGLE', issues);
   const discord = oauthApp(env, 'DISCORD', issues);
+  const agent = parsed.success
+    ? embeddedAgent(parsed.data, resolve(parsed.data.MEDIANEST_DATA_DIR ?? './data'), issues)
+    : undefined;
   if (issues.length > 0 || !parsed.success) throw new ConfigError(issues);
   const e = parsed.data;
   const port = e.PORT ?? 3000;
@@ -345,6 +445,7 @@ export function loadConfig(env: Env = process.env): Config {
       sessionAbsoluteSeconds: (e.MEDIANEST_SESSION_MAX_DAYS ?? 90) * 24 * 3600,
       trustProxy: e.MEDIANEST_TRUST_PROXY ?? false,
     },
+    agent,
     aws: {
       region: e.AWS_REGION,
       table: e.MEDIANEST_TABLE,
