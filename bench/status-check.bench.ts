@@ -81,9 +81,13 @@ async function main() {
   const urls = JSON.parse(firstLine) as { plex: string; overseerr: string; kuma: string };
 
   const dir = mkdtempSync(join(tmpdir(), 'mn-bench-status-'));
-  const local = await createLocalSystem(loadConfig({ MEDIANEST_DATA_DIR: dir }), {
-    logger: createLogger('bench', { level: 'SILENT' }),
-  });
+  // Part 2's interval is the tick period (one check per household per tick); part 1 enqueues its own.
+  const local = await createLocalSystem(
+    loadConfig({ MEDIANEST_DATA_DIR: dir, MEDIANEST_STATUS_INTERVAL_SECONDS: '60' }),
+    {
+      logger: createLogger('bench', { level: 'SILENT' }),
+    },
+  );
   const http = simulatorHttp([urls.plex, urls.overseerr, urls.kuma], { retry: { maxRetries: 0 } });
   // A spread, not Object.assign: the System may expose `http` as a getter.
   const system = { ...local, http };
@@ -178,7 +182,6 @@ async function main() {
   latencies.sort((a, b) => a - b);
 
   // ---------------- 2. CPU per watched household per tick ----------------
-  process.env.MEDIANEST_STATUS_INTERVAL_SECONDS = '60';
   const many = [];
   for (let i = 0; i < HOUSEHOLDS; i++) many.push(await household());
   for (const [i, hh] of many.entries()) {

@@ -6,6 +6,9 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { fromSqsRecord } from '@medianest/core/adapter/queue/sqs';
 import { handleJob } from '@medianest/core/jobs/index';
+import { notifyStatusAlert } from '@medianest/core/notification/index';
+import { forSystem, onStatusAlert } from '@medianest/core/status/index';
+import type { System } from '@medianest/core/system/index';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import {
   awsSystem,
@@ -32,9 +35,23 @@ export function logicalQueueName(queueUrls: Record<string, string>): (physical: 
     Object.entries(queueUrls).find(([, url]) => url.endsWith(`/${physical}`))?.[0] ?? physical;
 }
 
+const alerting = new WeakSet<System>();
+
+/**
+ * The status checks run here, so their service down/up alerts become notifications here: one
+ * handler per container System (attached on the first invocation, kept for the container's life).
+ */
+function attachAlerts(system: System): void {
+  if (alerting.has(system)) return;
+  alerting.add(system);
+  onStatusAlert(forSystem(system, (alert) => notifyStatusAlert(withCorrelatedQueue(system), alert)));
+}
+
 export function createWorkerHandler(getSystem: SystemSource) {
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
-    const system = withCorrelatedQueue(await getSystem());
+    const base = await getSystem();
+    attachAlerts(base);
+    const system = withCorrelatedQueue(base);
     const queueName = logicalQueueName(system.config.aws.queueUrls);
     const recordHandler = async (record: SQSRecord): Promise<void> => {
       const message = fromSqsRecord(record, queueName);

@@ -6,9 +6,10 @@
 
 import { annotateTrace } from '@medianest/core/observability/tracer';
 import { consumeTicket } from '@medianest/core/realtime/index';
+import { requestWatchedCheck } from '@medianest/core/status/index';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { awsSystem, invocationLogger, invoke, type SystemSource } from './runtime.ts';
+import { awsSystem, invocationLogger, invoke, type SystemSource, withCorrelatedQueue } from './runtime.ts';
 import { connectionRegistry, type WsResult, wsRequestContext } from './ws.ts';
 
 const connectEvent = z.object({
@@ -32,6 +33,9 @@ export function createConnectHandler(getSystem: SystemSource) {
       }
       annotateTrace({ householdId: scope.householdId });
       await connectionRegistry(system).registerConnection(connectionId, scope);
+      // Someone started watching: a first status check now (de-duplicated with the tick's), so
+      // an opened dashboard goes live without waiting for the next tick. Best effort.
+      await requestWatchedCheck(withCorrelatedQueue(system), scope.householdId, system.clock.now());
       logger.info('WebSocket connected', { userId: scope.userId, householdId: scope.householdId });
       return { statusCode: 200 };
     });

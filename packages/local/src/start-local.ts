@@ -17,8 +17,10 @@ import {
   runConsumer,
 } from '@medianest/core/adapter/queue/index';
 import { handleJob, JOB_QUEUES, runTick } from '@medianest/core/jobs/index';
+import { notifyStatusAlert } from '@medianest/core/notification/index';
 import { createLogger, type Logger } from '@medianest/core/observability/logger';
 import type { Clock } from '@medianest/core/port/clock';
+import { forSystem, onStatusAlert, requestWatchedCheck } from '@medianest/core/status/index';
 import { createLocalSystem, type Env, type LocalSystem, loadConfig } from '@medianest/core/system/index';
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
@@ -139,11 +141,20 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     throw err;
   }
 
+  // Service down/up alerts raised by this process's status checks become notifications.
+  const detachAlerts = onStatusAlert(forSystem(system, (alert) => notifyStatusAlert(system, alert)));
   const hub: SocketHub = { sockets: new Set() };
   const api = createApp(system);
   const root = new Hono();
   // Every socket must bring a ticket issued to a signed-in member (the same rule as AWS $connect).
-  root.get('/ws', socketRoute(logger, hub, system));
+  // A socket joining a household asks for a first status check (de-duplicated with the tick's),
+  // so an opened dashboard goes live now instead of at the next tick.
+  root.get(
+    '/ws',
+    socketRoute(logger, hub, system, {
+      onJoin: (scope) => void requestWatchedCheck(system, scope.householdId, system.clock.now()),
+    }),
+  );
   // Household download agents (Bearer agent token), wired to the in-process agent hub.
   const agents = agentEndpoint(system, { logger });
   root.get('/agent', agents.route);
@@ -230,6 +241,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       // Requests still running after the consumers drained are cut rather than left hanging.
       server.closeAllConnections();
       await stopped;
+      detachAlerts();
       await system.close();
       logger.info('MediaNest stopped');
     })();

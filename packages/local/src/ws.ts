@@ -36,12 +36,25 @@ export interface SocketAuth extends TicketDeps {
   realtime: Pick<LocalRealtime, 'connect' | 'disconnect'>;
 }
 
+export interface SocketRouteOptions {
+  /**
+   * Called once a socket has joined its household (ticket redeemed, registered), e.g. to ask for
+   * a first status check so an opened dashboard goes live at once. Must not throw.
+   */
+  onJoin?: (scope: TicketScope) => void;
+}
+
 /**
  * `auth` is the local system; the runtime (start-local.ts) always passes it. Without it no ticket
  * can be checked: such a socket is never registered, may only ping, and is closed with 4401 on
  * anything else (a bare route for tests of the socket mechanics alone).
  */
-export function socketRoute(logger: Logger, hub: SocketHub, auth?: SocketAuth) {
+export function socketRoute(
+  logger: Logger,
+  hub: SocketHub,
+  auth?: SocketAuth,
+  options: SocketRouteOptions = {},
+) {
   return upgradeWebSocket(async (c) => {
     const ticket = c.req.query('ticket');
     // Redeem only on a real upgrade: a plain GET must not burn a ticket.
@@ -71,6 +84,7 @@ export function socketRoute(logger: Logger, hub: SocketHub, auth?: SocketAuth) {
           },
           scope,
         );
+        options.onJoin?.(scope);
       },
       onMessage(event, ws) {
         if (isPing(event.data)) {

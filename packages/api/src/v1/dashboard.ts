@@ -26,7 +26,8 @@ import {
   recentlyAdded,
   type StatusSystem,
   serviceHistory,
-  watchedIntervalFromEnv,
+  watchedCheckDedupId,
+  watchedIntervalOf,
 } from '@medianest/core/status/index';
 import type { System } from '@medianest/core/system/index';
 import { guard } from '../access.ts';
@@ -131,13 +132,16 @@ function plexDeps(system: System): PlexDashboardDeps {
 }
 
 export interface DashboardRouteOptions {
-  /** How old the cards may be before a dashboard read asks for a check (default: the watched interval). */
+  /**
+   * How old the cards may be before a dashboard read asks for a check (default: the watched
+   * interval, MEDIANEST_STATUS_INTERVAL_SECONDS through the System's config).
+   */
   watchedIntervalMs?: number;
 }
 
 export function dashboardRoutes(system: System, options: DashboardRouteOptions = {}) {
   const router = createRouter();
-  const interval = options.watchedIntervalMs ?? watchedIntervalFromEnv();
+  const interval = options.watchedIntervalMs ?? watchedIntervalOf(system);
 
   /** Best effort: a queue hiccup must not fail the read the member is waiting for. */
   async function requestCheck(householdId: string, now: number) {
@@ -147,7 +151,7 @@ export function dashboardRoutes(system: System, options: DashboardRouteOptions =
         system,
         CHECK_JOB,
         { householdId, reason: 'watched' },
-        { dedupId: `${CHECK_JOB}#${householdId}#${interval}#${bucket}` },
+        { dedupId: watchedCheckDedupId(householdId, interval, bucket) },
       );
     } catch (error) {
       system.logger.warn('Could not enqueue a status check for an open dashboard', { error, householdId });

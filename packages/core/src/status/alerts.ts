@@ -24,7 +24,16 @@ export interface StatusAlert {
   visible: boolean;
 }
 
-export type AlertHandler = (alert: StatusAlert) => Promise<void>;
+/**
+ * Where an alert was raised: the realtime port of the System whose check raised it. Handlers are
+ * process-wide, so a process running several Systems (tests, the e2e harness) tells them apart by
+ * this and handles only its own System's alerts (`forSystem`).
+ */
+export interface AlertOrigin {
+  realtime: Realtime;
+}
+
+export type AlertHandler = (alert: StatusAlert, origin: AlertOrigin) => Promise<void>;
 
 const handlers = new Set<AlertHandler>();
 
@@ -33,6 +42,14 @@ export function onStatusAlert(handler: AlertHandler): () => void {
   handlers.add(handler);
   return () => {
     handlers.delete(handler);
+  };
+}
+
+/** A handler that only sees the alerts raised by checks on `system` (same realtime port). */
+export function forSystem(system: { realtime: Realtime }, handler: (alert: StatusAlert) => Promise<void>) {
+  return async (alert: StatusAlert, origin: AlertOrigin): Promise<void> => {
+    if (origin.realtime !== system.realtime) return;
+    await handler(alert);
   };
 }
 
@@ -76,7 +93,7 @@ export async function emitAlerts(
         .catch((error: unknown) => deps.logger?.warn('Could not publish a status alert', { error }));
     }
     for (const handler of handlers) {
-      await handler(alert).catch((error: unknown) =>
+      await handler(alert, { realtime: deps.realtime }).catch((error: unknown) =>
         deps.logger?.error('A status alert handler failed', { error, service: alert.service }),
       );
     }

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { HouseholdId } from '../actor/id.ts';
 import { createHttp } from '../adapter/http/http.ts';
 import { listIntegratedHouseholds } from '../integration/integration.ts';
-import { SWEEP_INDEX_PK } from '../integration/keys.ts';
+import { keys as integrationKeys, SWEEP_INDEX_PK } from '../integration/keys.ts';
 import { defineJob, type EnqueueOptions, JOBS_QUEUE } from '../jobs/registry.ts';
 import type { Http } from '../port/http.ts';
 import { ConditionFailedError, notExists } from '../port/table.ts';
@@ -26,6 +26,7 @@ import type { System } from '../system/index.ts';
 import { checkHousehold, type StatusDeps } from './check.ts';
 
 export const CHECK_JOB = 'status.check_household';
+const INTEGRATION_PREFIX = integrationKeys.prefix;
 export const SWEEP_JOB = 'status.sweep';
 
 /** Watched households are checked this often unless configured (MEDIANEST_STATUS_INTERVAL_SECONDS). */
@@ -129,11 +130,70 @@ export type Enqueue = (
   options?: EnqueueOptions,
 ) => Promise<{ deduplicated: boolean }>;
 
-/** Reads MEDIANEST_STATUS_INTERVAL_SECONDS (5–3600) when the caller gives no interval. */
+/**
+ * Reads MEDIANEST_STATUS_INTERVAL_SECONDS (2–3600) for a caller without a validated config (a
+ * partial System in a test or a script); anything else falls back to the default.
+ */
 export function watchedIntervalFromEnv(env: Record<string, string | undefined> = process.env): number {
   const raw = env.MEDIANEST_STATUS_INTERVAL_SECONDS;
   const n = raw === undefined ? Number.NaN : Number(raw);
-  return Number.isInteger(n) && n >= 5 && n <= 3600 ? n * 1000 : DEFAULT_WATCHED_INTERVAL_MS;
+  return Number.isInteger(n) && n >= 2 && n <= 3600 ? n * 1000 : DEFAULT_WATCHED_INTERVAL_MS;
+}
+
+/** Something that may carry the validated configuration (`loadConfig`, so the same for every runtime). */
+export interface MaybeConfigured {
+  config?: { statusIntervalMs?: number } | undefined;
+}
+
+/**
+ * How often a watched household is checked: the System's config (MEDIANEST_STATUS_INTERVAL_SECONDS,
+ * validated at start-up) when it has one, else the process environment.
+ */
+export function watchedIntervalOf(system: MaybeConfigured): number {
+  const configured = system.config?.statusIntervalMs;
+  return configured !== undefined && configured > 0 ? configured : watchedIntervalFromEnv();
+}
+
+/** The de-duplication id shared by the tick, the dashboard read and a socket join for one interval. */
+export const watchedCheckDedupId = (householdId: string, interval: number, bucket: number) =>
+  `${CHECK_JOB}#${householdId}#${interval}#${bucket}`;
+
+/**
+ * Asks for a check of a household someone just started watching (a socket joined, a dashboard
+ * was opened), so its cards go live now rather than at the next tick. De-duplicated with the
+ * tick's check for the same interval bucket, so it never doubles the tick's work; nothing is
+ * sent for a household without integrations. Best effort: a failure is logged and swallowed, the
+ * next tick checks anyway. Returns whether a message was sent.
+ */
+export async function requestWatchedCheck(
+  system: Pick<System, 'queue' | 'table' | 'logger'> & MaybeConfigured,
+  householdId: string,
+  now: number,
+  options: { knownIntegrated?: boolean } = {},
+): Promise<boolean> {
+  if (!HouseholdId.safeParse(householdId).success) return false;
+  try {
+    if (!options.knownIntegrated) {
+      const any = await system.table.query({
+        pk: `H#${householdId}`,
+        sk: { beginsWith: INTEGRATION_PREFIX },
+        limit: 1,
+      });
+      if (any.items.length === 0) return false;
+    }
+    const interval = watchedIntervalOf(system);
+    const bucket = Math.floor(now / interval);
+    // Straight to the queue in the job envelope: importing the registry here would be circular.
+    const r = await system.queue.send(
+      JOBS_QUEUE,
+      { type: CHECK_JOB, data: { householdId, reason: 'watched' } },
+      { dedupId: watchedCheckDedupId(householdId, interval, bucket) },
+    );
+    return !r.deduplicated;
+  } catch (error) {
+    system.logger.warn('Could not enqueue a status check for a new viewer', { error, householdId });
+    return false;
+  }
 }
 
 async function claim(
@@ -159,12 +219,12 @@ async function claim(
  * Returns the job types it enqueued (one entry per message actually sent).
  */
 export async function scheduleStatusChecks(
-  system: Pick<System, 'table' | 'realtime'>,
+  system: Pick<System, 'table' | 'realtime'> & MaybeConfigured,
   now: number,
   enqueue: Enqueue,
   options: ScheduleOptions = {},
 ): Promise<string[]> {
-  const interval = options.watchedIntervalMs ?? watchedIntervalFromEnv();
+  const interval = options.watchedIntervalMs ?? watchedIntervalOf(system);
   const tick = options.tickPeriodMs ?? DEFAULT_TICK_PERIOD_MS;
   const sweepInterval = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
   const enqueued: string[] = [];
@@ -182,7 +242,7 @@ export async function scheduleStatusChecks(
             CHECK_JOB,
             { householdId, reason: 'watched' },
             {
-              dedupId: `${CHECK_JOB}#${householdId}#${interval}#${b}`,
+              dedupId: watchedCheckDedupId(householdId, interval, b),
               ...(delayMs >= 1000 ? { delaySeconds: Math.round(delayMs / 1000) } : {}),
             },
           );

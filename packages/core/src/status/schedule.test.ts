@@ -11,7 +11,13 @@ import { createLogger } from '../observability/logger.ts';
 import { FakeClock } from '../port/clock.ts';
 import type { QueueMessage } from '../port/queue.ts';
 import { createLocalSystem, type LocalSystem, loadConfig } from '../system/index.ts';
-import { CHECK_JOB, type StatusSystem, SWEEP_JOB, scheduleStatusChecks } from './jobs.ts';
+import {
+  CHECK_JOB,
+  requestWatchedCheck,
+  type StatusSystem,
+  SWEEP_JOB,
+  scheduleStatusChecks,
+} from './jobs.ts';
 
 const HOUSEHOLDS = 100;
 const slug = (i: number) => `hh${i}`;
@@ -36,10 +42,14 @@ beforeAll(async () => {
   });
   dir = mkdtempSync(join(tmpdir(), 'mn-status-'));
   clock = new FakeClock(Date.UTC(2026, 10, 1, 10, 0, 0));
-  const local = await createLocalSystem(loadConfig({ MEDIANEST_DATA_DIR: dir }), {
-    clock,
-    logger: createLogger('medianest-test', { level: 'SILENT' }),
-  });
+  // Checks every 60 s, the tick's own period (30 s would send two per household per tick).
+  const local = await createLocalSystem(
+    loadConfig({ MEDIANEST_DATA_DIR: dir, MEDIANEST_STATUS_INTERVAL_SECONDS: '60' }),
+    {
+      clock,
+      logger: createLogger('medianest-test', { level: 'SILENT' }),
+    },
+  );
   http = simulatorHttp([kuma.url]);
   // A spread, not Object.assign: the System may expose `http` as a getter.
   system = { ...local, http };
@@ -101,8 +111,7 @@ const checkedSlugs = () =>
 
 describe('checking only what is watched', () => {
   it('with 100 households and 3 watched, one tick enqueues exactly 3 checks and only those 3 are called', async () => {
-    // arrange: checks every 60 s, the tick's own period (30 s would send two per household)
-    vi.stubEnv('MEDIANEST_STATUS_INTERVAL_SECONDS', '60');
+    // arrange: checks every 60 s (the config's MEDIANEST_STATUS_INTERVAL_SECONDS), the tick's period
     for (const i of [4, 42, 97]) watch(i);
     // act
     const tick = await runTick(system, clock.now());
@@ -128,7 +137,6 @@ describe('checking only what is watched', () => {
 
   it('stops checking a household once its last viewer leaves', async () => {
     watch(7);
-    vi.stubEnv('MEDIANEST_STATUS_INTERVAL_SECONDS', '60');
     const first = await runTick(system, clock.now());
     for (const m of await drain())
       if ((m.body as { type: string }).type === CHECK_JOB) await handleJob(system, m);
@@ -171,5 +179,57 @@ describe('checking only what is watched', () => {
       new Set(checks.map((m) => (m.body as { data: { householdId: string } }).data.householdId)).size,
     ).toBe(HOUSEHOLDS);
     expect(checks.every((m) => (m.body as { data: { reason: string } }).data.reason === 'sweep')).toBe(true);
+  });
+
+  it('takes the interval from MEDIANEST_STATUS_INTERVAL_SECONDS through the config (2 s: 30 spread checks per 60 s tick), even when the process environment says otherwise', async () => {
+    // arrange
+    watch(3);
+    vi.stubEnv('MEDIANEST_STATUS_INTERVAL_SECONDS', '600');
+    const fast = {
+      ...system,
+      config: loadConfig({ MEDIANEST_DATA_DIR: dir, MEDIANEST_STATUS_INTERVAL_SECONDS: '2' }),
+    };
+    // act
+    const tick = await runTick(fast, clock.now());
+    const isCheck = (m: QueueMessage) => (m.body as { type: string }).type === CHECK_JOB;
+    const dueNow = (await drain()).filter(isCheck);
+    clock.advance(60_000);
+    const later = (await drain()).filter(isCheck);
+    // assert
+    expect(fast.config.statusIntervalMs).toBe(2000);
+    expect(tick.enqueued.filter((t) => t === CHECK_JOB)).toHaveLength(30);
+    // One due now, the other 29 delayed 2 s apart over the tick period.
+    expect(dueNow).toHaveLength(1);
+    expect(later).toHaveLength(29);
+  });
+
+  it('refuses an interval below 2 s or a non-number at start-up, naming the variable', () => {
+    for (const bad of ['1', '0', 'fast', '3601']) {
+      expect(() => loadConfig({ MEDIANEST_STATUS_INTERVAL_SECONDS: bad })).toThrow(
+        /MEDIANEST_STATUS_INTERVAL_SECONDS: expected an integer 2–3600/,
+      );
+    }
+    expect(loadConfig({}).statusIntervalMs).toBe(30_000);
+  });
+});
+
+describe('a new viewer', () => {
+  it('asks for one check at once, de-duplicated with the tick of the same interval; none without integrations', async () => {
+    // arrange
+    const hh = households[11]!;
+    const bare = await seedHousehold(system, { ownerToken: 'owner-token-bare' });
+    // act
+    const first = await requestWatchedCheck(system, hh.householdId, clock.now());
+    const again = await requestWatchedCheck(system, hh.householdId, clock.now() + 1000);
+    const none = await requestWatchedCheck(system, bare.householdId, clock.now());
+    watch(11);
+    const tick = await runTick(system, clock.now() + 2000);
+    const queued = await drain();
+    for (const m of queued) if ((m.body as { type: string }).type === CHECK_JOB) await handleJob(system, m);
+    // assert
+    expect([first, again, none]).toEqual([true, false, false]);
+    expect(tick.enqueued.filter((t) => t === CHECK_JOB)).toEqual([]);
+    expect(queued.filter((m) => (m.body as { type: string }).type === CHECK_JOB)).toHaveLength(1);
+    expect(checkedSlugs()).toEqual(['hh11']);
   });
 });

@@ -115,6 +115,8 @@ export interface Config {
   allowPrivateUrls: boolean;
   /** The WebSocket URL browsers connect to; defaults to the public URL's `/ws`. */
   wsUrl: string;
+  /** How often the services of a watched household (an open dashboard) are checked, in ms. */
+  statusIntervalMs: number;
   identity: IdentityConfig;
   /** The built-in download agent; undefined when MEDIANEST_AGENT_LIBRARY_ROOTS is not set. */
   agent: EmbeddedAgentConfig | undefined;
@@ -231,6 +233,7 @@ export const envSchema = z.object({
   MEDIANEST_AGENT_YTDLP: text,
   MEDIANEST_AGENT_FFMPEG: text,
   MEDIANEST_AGENT_CONCURRENCY: integer(1, 16),
+  MEDIANEST_STATUS_INTERVAL_SECONDS: integer(2, 3600),
 });
 
 const QUEUE_URL_PREFIX = 'MEDIANEST_QUEUE_URL_';
@@ -327,7 +330,8 @@ function oauthApp(
   return { clientId: id, clientSecret: secret };
 }
 
-const SECTION_FOLDERS_HINT = 'expected SECTION=FOLDER pairs separated by commas, e.g. 3=/srv/media/youtube,4=/srv/media/tv';
+const SECTION_FOLDERS_HINT =
+  'expected SECTION=FOLDER pairs separated by commas, e.g. 3=/srv/media/youtube,4=/srv/media/tv';
 
 /** `3=/srv/a,4=/srv/b` → `{ 3: '/srv/a', 4: '/srv/b' }` (section keys are Plex's numeric keys). */
 function sectionFolders(variable: string, value: string | undefined, issues: ConfigIssue[]) {
@@ -365,7 +369,11 @@ function embeddedAgent(
   issues: ConfigIssue[],
 ): EmbeddedAgentConfig | undefined {
   const before = issues.length;
-  const libraryRoots = sectionFolders('MEDIANEST_AGENT_LIBRARY_ROOTS', e.MEDIANEST_AGENT_LIBRARY_ROOTS, issues);
+  const libraryRoots = sectionFolders(
+    'MEDIANEST_AGENT_LIBRARY_ROOTS',
+    e.MEDIANEST_AGENT_LIBRARY_ROOTS,
+    issues,
+  );
   const plexRoots = sectionFolders('MEDIANEST_AGENT_PLEX_ROOTS', e.MEDIANEST_AGENT_PLEX_ROOTS, issues);
   if (e.MEDIANEST_AGENT_LIBRARY_ROOTS === undefined) {
     const stray = AGENT_DETAILS.find((v) => e[v] !== undefined);
@@ -378,7 +386,10 @@ function embeddedAgent(
     return undefined;
   }
   if (Object.keys(libraryRoots).length === 0 && issues.length === before) {
-    issues.push({ variable: 'MEDIANEST_AGENT_LIBRARY_ROOTS', message: `${SECTION_FOLDERS_HINT}, got nothing` });
+    issues.push({
+      variable: 'MEDIANEST_AGENT_LIBRARY_ROOTS',
+      message: `${SECTION_FOLDERS_HINT}, got nothing`,
+    });
   }
   for (const key of Object.keys(plexRoots)) {
     if (libraryRoots[key] === undefined) {
@@ -433,6 +444,7 @@ export function loadConfig(env: Env = process.env): Config {
     // A self-hosted server usually sits next to the household's services on the LAN.
     allowPrivateUrls: e.MEDIANEST_ALLOW_PRIVATE_URLS ?? mode === 'selfhosted',
     wsUrl: e.MEDIANEST_WS_URL ?? `${publicUrl.replace(/^http/, 'ws')}/ws`,
+    statusIntervalMs: (e.MEDIANEST_STATUS_INTERVAL_SECONDS ?? 30) * 1000,
     identity: {
       plexTvUrl: (e.MEDIANEST_PLEX_TV_URL ?? 'https://plex.tv').replace(/\/+$/, ''),
       plexAuthUrl: e.MEDIANEST_PLEX_AUTH_URL ?? 'https://app.plex.tv/auth',
