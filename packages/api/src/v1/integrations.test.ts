@@ -387,6 +387,35 @@ describe('dashboard', () => {
     expect((await call(frank, 'GET', '/status/monitor%3A3/history')).body).toEqual({ points: [] });
   });
 
+  it('lists the monitors Kuma reports now with who sees each; a Kuma that does not answer is a problem, not an error', async () => {
+    const res = await call(olivia, 'GET', '/integrations/uptime-kuma/monitors');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      monitors: [
+        expect.objectContaining({ id: 2, name: 'Radarr', setting: null, visible: true }),
+        expect.objectContaining({ id: 3, name: 'Router', setting: { visible: false }, visible: false }),
+        expect.objectContaining({
+          id: 1,
+          name: 'Sonarr',
+          setting: { visible: true, label: 'TV shows', attachTo: 'overseerr' },
+          visible: true,
+        }),
+      ],
+      visibleByDefault: true,
+      problem: null,
+    });
+    expect((await call(frank, 'GET', '/integrations/uptime-kuma/monitors')).status).toBe(403);
+    kuma.faults.add({ status: 500, body: 'oops' });
+    try {
+      const down = await call(olivia, 'GET', '/integrations/uptime-kuma/monitors');
+      expect(down.status).toBe(200);
+      expect(down.body).toMatchObject({ monitors: [], problem: { code: 'integration.server_error' } });
+      expect(down.body.problem.message).toBeTruthy();
+    } finally {
+      kuma.faults.clear();
+    }
+  });
+
   it('shows now playing to admins only, and recently added to every member', async () => {
     const recent = await call(frank, 'GET', '/recently-added?limit=3');
     expect(recent.status).toBe(200);

@@ -14,6 +14,8 @@ import {
   Info,
   type IntegrationDeps,
   Kind$,
+  KumaMonitorsSchema,
+  kumaMonitors,
   list as listIntegrations,
   plexConnections,
   remove as removeIntegration,
@@ -169,6 +171,20 @@ export function integrationRoutes(system: System) {
     }),
     async (c) =>
       c.json({ integration: await setMonitors(await integrationDepsOf(system), c.req.valid('json')) }, 200),
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/households/{hid}/integrations/uptime-kuma/monitors',
+      tags: ['integrations'],
+      summary:
+        'The monitors Uptime Kuma reports now, with who sees each (to choose from). A Kuma that does not answer is a `problem`, not an error',
+      ...admin,
+      request: { params: Hid },
+      responses: { 200: json(KumaMonitorsSchema, 'Monitors and their settings'), ...errors },
+    }),
+    async (c) => c.json(await kumaMonitors(await integrationDepsOf(system)), 200),
   );
 
   router.openapi(

@@ -571,6 +571,64 @@ export const remove = fn(RefInput, async (deps: DomainDeps, { kind, id }): Promi
   });
 });
 
+export const KumaMonitorChoiceSchema = z.object({
+  id: z.number().int(),
+  /** Kuma's own name (a label, when set, is in `setting`). */
+  name: z.string(),
+  group: z.string().nullable(),
+  statusName: z.string(),
+  /** What an admin set for it; null when never configured (`visibleByDefault` applies). */
+  setting: MonitorSettingSchema.nullable(),
+  /** Whether members see it now (the setting, else `visibleByDefault`). */
+  visible: z.boolean(),
+});
+export type KumaMonitorChoice = z.infer<typeof KumaMonitorChoiceSchema>;
+
+export const KumaMonitorsSchema = z.object({
+  monitors: z.array(KumaMonitorChoiceSchema),
+  visibleByDefault: z.boolean(),
+  /** Kuma did not answer (or not usefully): the test result's code, message and hint. */
+  problem: z.object({ code: z.string(), message: z.string(), hint: z.string().nullable() }).nullable(),
+});
+export type KumaMonitors = z.infer<typeof KumaMonitorsSchema>;
+
+/**
+ * The monitors Uptime Kuma reports now with the stored settings, for an admin choosing which ones
+ * members see. Asks Kuma with the saved URL, slug and key; a Kuma that does not answer is a
+ * `problem` with the test's message, never an error (the settings already saved still show).
+ * Monitors Kuma names without an id (old `/metrics`) cannot be configured and are left out.
+ */
+export async function kumaMonitors(deps: IntegrationDeps): Promise<KumaMonitors> {
+  const access = await requireAccess(deps, { permission: 'manage_integrations' });
+  const item = await deps.table.get<IntegrationItem>(
+    keys.integration(access.householdId, 'uptime_kuma', MAIN),
+  );
+  if (!item) throw new IntegrationNotFoundError('uptime_kuma');
+  const apiKey = await secretOf(deps, item);
+  const result = await runProbe(deps, { kind: 'uptime_kuma', url: item.url, slug: item.slug, apiKey });
+  const visibleByDefault = item.monitorsVisibleByDefault ?? true;
+  const settings = item.monitors ?? {};
+  const monitors: KumaMonitorChoice[] = [];
+  for (const m of result.monitors ?? []) {
+    if (m.id === undefined) continue;
+    const setting = settings[String(m.id)];
+    monitors.push({
+      id: m.id,
+      name: m.name,
+      group: m.group ?? null,
+      statusName: m.statusName,
+      setting: setting ?? null,
+      visible: setting?.visible ?? visibleByDefault,
+    });
+  }
+  monitors.sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id);
+  return {
+    monitors,
+    visibleByDefault,
+    problem: result.ok ? null : { code: result.code, message: result.message, hint: result.hint },
+  };
+}
+
 /**
  * Which Kuma monitors members see, their labels, and which service card a monitor belongs to.
  * Settings are merged per monitor id; `visibleByDefault` decides for monitors never configured
