@@ -6,10 +6,14 @@
  * household and leaves them out when there is none (signed out, or not in a household yet).
  */
 import type { LucideProps } from 'lucide-solid';
+import Bell from 'lucide-solid/icons/bell';
 import CircleUserRound from 'lucide-solid/icons/circle-user-round';
+import ClipboardList from 'lucide-solid/icons/clipboard-list';
+import Compass from 'lucide-solid/icons/compass';
 import House from 'lucide-solid/icons/house';
 import LayoutDashboard from 'lucide-solid/icons/layout-dashboard';
 import ScrollText from 'lucide-solid/icons/scroll-text';
+import SlidersHorizontal from 'lucide-solid/icons/sliders-horizontal';
 import Ticket from 'lucide-solid/icons/ticket';
 import Users from 'lucide-solid/icons/users';
 import type { JSX } from 'solid-js';
@@ -38,6 +42,23 @@ export const navItems: readonly NavItem[] = [
     section: 'main',
     needs: 'household',
   },
+  // Discover and Requests stay out of the phone bar (Home, Household, Library, Downloads, Account
+  // fill its five places); on phones they are reached from each other and from notifications.
+  {
+    href: '/households/:hid/discover',
+    label: 'Discover',
+    icon: Compass,
+    section: 'main',
+    needs: 'household',
+  },
+  {
+    href: '/households/:hid/requests',
+    label: 'Requests',
+    icon: ClipboardList,
+    section: 'main',
+    needs: 'household',
+  },
+  { href: '/notifications', label: 'Notifications', icon: Bell, section: 'main', needs: 'signed-in' },
   {
     href: '/households/:hid/settings/members',
     label: 'Members',
@@ -56,6 +77,13 @@ export const navItems: readonly NavItem[] = [
     href: '/households/:hid/settings/audit',
     label: 'Audit log',
     icon: ScrollText,
+    section: 'admin',
+    needs: 'admins',
+  },
+  {
+    href: '/households/:hid/settings/requests',
+    label: 'Requests settings',
+    icon: SlidersHorizontal,
     section: 'admin',
     needs: 'admins',
   },

@@ -11,6 +11,7 @@ export default function SettingsLayout(props: ParentProps) {
   const tabs = () => [
     { href: `${base()}/members`, label: 'Members' },
     { href: `${base()}/invites`, label: 'Invites' },
+    { href: `${base()}/requests`, label: 'Requests' },
     { href: `${base()}/audit`, label: 'Audit log' },
   ];
   return (
