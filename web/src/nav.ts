@@ -10,9 +10,11 @@ import Bell from 'lucide-solid/icons/bell';
 import CircleUserRound from 'lucide-solid/icons/circle-user-round';
 import ClipboardList from 'lucide-solid/icons/clipboard-list';
 import Compass from 'lucide-solid/icons/compass';
+import Download from 'lucide-solid/icons/download';
 import House from 'lucide-solid/icons/house';
 import LayoutDashboard from 'lucide-solid/icons/layout-dashboard';
 import ScrollText from 'lucide-solid/icons/scroll-text';
+import Server from 'lucide-solid/icons/server';
 import SlidersHorizontal from 'lucide-solid/icons/sliders-horizontal';
 import Ticket from 'lucide-solid/icons/ticket';
 import Users from 'lucide-solid/icons/users';
@@ -58,6 +60,14 @@ export const navItems: readonly NavItem[] = [
     section: 'main',
     needs: 'household',
   },
+  {
+    href: '/households/:hid/downloads',
+    label: 'Downloads',
+    icon: Download,
+    primary: true,
+    section: 'main',
+    needs: 'household',
+  },
   { href: '/notifications', label: 'Notifications', icon: Bell, section: 'main', needs: 'signed-in' },
   {
     href: '/households/:hid/settings/members',
@@ -84,6 +94,13 @@ export const navItems: readonly NavItem[] = [
     href: '/households/:hid/settings/requests',
     label: 'Requests settings',
     icon: SlidersHorizontal,
+    section: 'admin',
+    needs: 'admins',
+  },
+  {
+    href: '/households/:hid/settings/agents',
+    label: 'Download agents',
+    icon: Server,
     section: 'admin',
     needs: 'admins',
   },

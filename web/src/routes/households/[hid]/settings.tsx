@@ -12,6 +12,7 @@ export default function SettingsLayout(props: ParentProps) {
     { href: `${base()}/members`, label: 'Members' },
     { href: `${base()}/invites`, label: 'Invites' },
     { href: `${base()}/requests`, label: 'Requests' },
+    { href: `${base()}/agents`, label: 'Agents' },
     { href: `${base()}/audit`, label: 'Audit log' },
   ];
   return (
