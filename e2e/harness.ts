@@ -276,6 +276,47 @@ export async function startAppWithPlex(options: StartAppOptions = {}): Promise<R
   };
 }
 
+type PlexScenarioInput = Parameters<typeof import('@medianest/simulators/scenario/start').startPlexWorld>[0];
+
+/**
+ * `startAppWithPlex` with a scenario of the test's own (e.g. the default one with a 50,000-item
+ * section: `structuredClone(defaultScenario)` from `@medianest/simulators/scenario/index`, then
+ * change `servers[0].sections`).
+ */
+export async function startAppWithPlexScenario(
+  scenario: PlexScenarioInput,
+  options: StartAppOptions = {},
+): Promise<RunningPlexApp> {
+  const { startPlexWorld } = await import('@medianest/simulators/scenario/start');
+  const world = await startPlexWorld(scenario);
+  let app: RunningApp;
+  try {
+    app = await startApp({
+      ...options,
+      env: {
+        MEDIANEST_PLEX_TV_URL: world.plexTv.url,
+        MEDIANEST_PLEX_AUTH_URL: `${world.plexTv.url}/auth`,
+        MEDIANEST_ALLOW_PRIVATE_URLS: 'true',
+        ...options.env,
+      },
+    });
+  } catch (err) {
+    await world.close();
+    throw err;
+  }
+  return {
+    ...app,
+    world,
+    async close() {
+      try {
+        await app.close();
+      } finally {
+        await world.close();
+      }
+    },
+  };
+}
+
 /** A browser context's saved state (`withPage(…, { context: { storageState } })`). */
 export type StorageState = Exclude<BrowserContextOptions['storageState'], string | undefined>;
 
