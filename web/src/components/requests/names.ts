@@ -24,11 +24,12 @@ export function createMemberNames(hid: () => string, canList: () => boolean) {
       // Names are a courtesy; the lists work without them.
       .catch(() => {});
   });
-  const nameOf = (userId: string | null): string => {
+  /** `fallback` names someone whose name this viewer cannot read ("An admin" for decisions). */
+  const nameOf = (userId: string | null, fallback = 'A member'): string => {
     if (!userId) return 'Someone';
     if (userId === 'overseerr') return 'Overseerr';
     if (userId === me()?.user.id) return 'You';
-    return names().get(userId) ?? 'A member';
+    return names().get(userId) ?? fallback;
   };
   return { nameOf, members };
 }

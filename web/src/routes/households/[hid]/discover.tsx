@@ -98,16 +98,19 @@ export default function DiscoverPage() {
     debounce = setTimeout(() => setParams({ q: value.trim() || undefined }, { replace: true }), 300);
   };
 
-  // "/" focuses the search box from anywhere on the page (not while typing elsewhere).
+  // "/" focuses this page's search box from anywhere on the page (not while typing elsewhere). It
+  // listens on window in the capture phase and stops the key there, so on this page it wins over
+  // the shell's library quick search, which listens on document.
   onMount(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== '/' || e.metaKey || e.ctrlKey || e.altKey || isTyping(document.activeElement)) return;
       e.preventDefault();
+      e.stopPropagation();
       input?.focus();
       input?.select();
     };
-    document.addEventListener('keydown', onKey);
-    onCleanup(() => document.removeEventListener('keydown', onKey));
+    window.addEventListener('keydown', onKey, { capture: true });
+    onCleanup(() => window.removeEventListener('keydown', onKey, { capture: true }));
     if (!query()) input?.focus();
   });
 

@@ -241,7 +241,9 @@ export default function RequestDetailPage() {
                           <p class="text-sm font-semibold text-fg">{statusLabel(t.status)}</p>
                           <p class="text-xs text-muted">
                             <time datetime={new Date(t.at).toISOString()}>{when.format(t.at)}</time>
-                            {t.by ? ` · ${names.nameOf(t.by)}` : ''}
+                            {t.by
+                              ? ` · ${names.nameOf(t.by, t.status === 'pending' ? 'A member' : 'An admin')}`
+                              : ''}
                           </p>
                           <Show when={t.note}>
                             <p class="mt-1 text-sm text-fg/85">{t.note}</p>
