@@ -1,5 +1,7 @@
 /** HTTP API (payload v2) → the Hono app. The same app the local runtime serves. */
 import { createApp } from '@medianest/api';
+import { setAgentNotifier } from '@medianest/api/v1/downloads';
+import { requestDispatch } from '@medianest/core/download/remote';
 import { CORRELATION_HEADER, correlationId } from '@medianest/core/observability/logger';
 import type { System } from '@medianest/core/system/index';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
@@ -14,7 +16,15 @@ type AnyApp = Hono<any, any, any>;
 export function createHttpHandler(getSystem: SystemSource, makeApp: (system: System) => AnyApp = createApp) {
   let app: LambdaHandler | undefined;
   return async (event: APIGatewayProxyEventV2, context: Context) => {
-    app ??= handle(makeApp(withCorrelatedQueue(await getSystem())));
+    if (!app) {
+      const system = withCorrelatedQueue(await getSystem());
+      // Work queued or cancelled here reaches the household's agents through a dispatch job (their
+      // sockets belong to the agents' WebSocket API, not to this function).
+      setAgentNotifier(system, async (householdId) => {
+        await requestDispatch(system, householdId);
+      });
+      app = handle(makeApp(system));
+    }
     // API Gateway's request id becomes the correlation id unless the caller brought a sane one of
     // its own, so a log line can be matched with the API Gateway access log. The app is handed
     // the id it would have chosen itself, so the app, the queue and the worker all agree on it.

@@ -5,12 +5,14 @@
  * (`invoke`): correlation id in scope, trace subsegment and annotations, metrics flushed once.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { provideAgentTransport } from '@medianest/core/download/remote';
 import { type Logger, withCorrelationId } from '@medianest/core/observability/logger';
 import { createMetrics, metrics, metricsModeFor, setMetrics } from '@medianest/core/observability/metrics';
 import { annotateTrace, traced } from '@medianest/core/observability/tracer';
 import type { Queue, SendOptions } from '@medianest/core/port/queue';
 import { createAwsSystem, type System } from '@medianest/core/system/index';
 import type { Context } from 'aws-lambda';
+import { managementTransport } from './agent.ts';
 import { withSecretParameters } from './secrets.ts';
 
 /** Where a handler gets its System: the AWS one in Lambda, a local one in tests. */
@@ -24,6 +26,8 @@ export const awsSystem: SystemSource = () => {
     // config is validated, so a missing half of an OAuth app still fails with the variable's name.
     const { env, loaded, ignored } = await withSecretParameters(process.env);
     const system = createAwsSystem(env);
+    // Household agents' sockets are reached through the management API of the API they came in on.
+    provideAgentTransport(system, managementTransport());
     setMetrics(createMetrics({ mode: metricsModeFor(env), stage: env.MEDIANEST_STAGE }));
     if (loaded.length > 0 || ignored.length > 0) {
       system.logger.info('Identity settings read from SSM', { loaded, ignored });

@@ -18,6 +18,11 @@ const WS_API_ID = 'x6rfx7yq2e';
 export const WS_STAGE = 'live';
 export const WS_DOMAIN = `${WS_API_ID}.execute-api.${REGION}.amazonaws.com`;
 export const WS_ENDPOINT = `https://${WS_DOMAIN}/${WS_STAGE}`;
+/** The household agents' own WebSocket API (functions/src/agent.ts says why it is a separate API). */
+const AGENT_API_ID = 'q4t7w2z9k1';
+export const AGENT_STAGE = 'agent';
+export const AGENT_DOMAIN = `${AGENT_API_ID}.execute-api.${REGION}.amazonaws.com`;
+export const AGENT_ENDPOINT = `https://${AGENT_DOMAIN}/${AGENT_STAGE}`;
 const JOBS_QUEUE_PHYSICAL = 'MediaNest-dev-QueuesJobs5E4D3C2B-Ab12Cd34Ef56';
 export const JOBS_QUEUE_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:${JOBS_QUEUE_PHYSICAL}`;
 export const JOBS_QUEUE_URL = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${JOBS_QUEUE_PHYSICAL}`;
@@ -102,7 +107,42 @@ export function httpApiEvent(request: HttpRequest): APIGatewayProxyEventV2 {
 
 type WsEventType = 'CONNECT' | 'DISCONNECT' | 'MESSAGE';
 
-function wsRequestContext(eventType: WsEventType, routeKey: string, connectionId: string) {
+interface WsApiFixture {
+  id: string;
+  domain: string;
+  stage: string;
+}
+const BROWSER_API: WsApiFixture = { id: WS_API_ID, domain: WS_DOMAIN, stage: WS_STAGE };
+const AGENT_API: WsApiFixture = { id: AGENT_API_ID, domain: AGENT_DOMAIN, stage: AGENT_STAGE };
+
+/** A per-event id like API Gateway's (base64, 16 characters). */
+let requests = 0;
+const nextRequestId = () => Buffer.from(`req-${String(++requests).padStart(8, '0')}`).toString('base64');
+
+function wsRequestContext(
+  eventType: WsEventType,
+  routeKey: string,
+  connectionId: string,
+  api: WsApiFixture = BROWSER_API,
+) {
+  if (api !== BROWSER_API) {
+    const requestId = nextRequestId();
+    return {
+      routeKey,
+      eventType,
+      extendedRequestId: requestId,
+      requestTime: new Date().toUTCString(),
+      messageDirection: 'IN' as const,
+      stage: api.stage,
+      connectedAt: 1795675263000,
+      requestTimeEpoch: Date.now(),
+      identity: { sourceIp: '203.0.113.77', userAgent: null },
+      requestId,
+      domainName: api.domain,
+      connectionId,
+      apiId: api.id,
+    };
+  }
   return {
     routeKey,
     eventType,
@@ -222,5 +262,50 @@ export function scheduledEvent(time: string, id = 'cdc73f9d-aea9-11e3-9d5a-835b7
       `arn:aws:events:${REGION}:${ACCOUNT}:rule/MediaNest-dev-TickEveryMinute1A2B3C4D-ABCDEF123456`,
     ],
     detail: {},
+  };
+}
+
+/**
+ * Agents' `$connect`: what API Gateway passes for a non-browser client (the agent's `ws` handshake
+ * carries its `Authorization` header; no Origin, no query string).
+ */
+export function agentConnectEvent(connectionId: string, headers: Record<string, string> = {}) {
+  const all: Record<string, string> = {
+    Host: AGENT_DOMAIN,
+    'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits',
+    'Sec-WebSocket-Key': 'x3JJHMbDL1EzLkh9GBhXDw==',
+    'Sec-WebSocket-Version': '13',
+    'X-Amzn-Trace-Id': 'Root=1-6745a2c0-5d6e7f8091a2b3c4d5e6f708',
+    'X-Forwarded-For': '203.0.113.77',
+    'X-Forwarded-Port': '443',
+    'X-Forwarded-Proto': 'https',
+    ...headers,
+  };
+  return {
+    headers: all,
+    multiValueHeaders: Object.fromEntries(Object.entries(all).map(([k, v]) => [k, [v]])),
+    requestContext: wsRequestContext('CONNECT', '$connect', connectionId, AGENT_API),
+    isBase64Encoded: false,
+  };
+}
+
+export function agentMessageEvent(connectionId: string, body: string, options: { binary?: boolean } = {}) {
+  return {
+    requestContext: wsRequestContext('MESSAGE', '$default', connectionId, AGENT_API),
+    body,
+    isBase64Encoded: options.binary ?? false,
+  };
+}
+
+export function agentDisconnectEvent(connectionId: string, code = 1000, reason = '') {
+  return {
+    headers: { Host: AGENT_DOMAIN, 'x-api-key': '', 'x-restapi': '' },
+    multiValueHeaders: { Host: [AGENT_DOMAIN], 'x-api-key': [''], 'x-restapi': [''] },
+    requestContext: {
+      ...wsRequestContext('DISCONNECT', '$disconnect', connectionId, AGENT_API),
+      disconnectStatusCode: code,
+      disconnectReason: reason,
+    },
+    isBase64Encoded: false,
   };
 }

@@ -9,6 +9,7 @@ import { defineJob, JOBS_QUEUE } from '../jobs/registry.ts';
 import type { System } from '../system/index.ts';
 import { sweepLeases } from './download.ts';
 import { keys } from './keys.ts';
+import { remoteHubDeps } from './remote.ts';
 
 export const SWEEP_LEASES_JOB = 'download.sweep_leases';
 /** Leases last a minute; sweeping every minute bounds how long a dead agent holds a job to ~2 min. */
@@ -20,9 +21,11 @@ export const sweepLeasesJob = defineJob({
   schema: z.object({}).loose(),
   async handle(system, _data, context) {
     let total = { requeued: 0, failed: 0 };
+    // What goes back to the queue is offered to agents connected through the table (AWS) at once.
+    const deps = remoteHubDeps(system, { logger: context.logger });
     // Bounded: a backlog larger than this is left for the next minute.
     for (let i = 0; i < 10; i++) {
-      const r = await sweepLeases(system, { limit: 100 });
+      const r = await sweepLeases(deps, { limit: 100 });
       total = { requeued: total.requeued + r.requeued, failed: total.failed + r.failed };
       if (r.requeued + r.failed < 100) break;
     }

@@ -4,6 +4,7 @@
  * Feature modules add their definitions to `jobs` below.
  */
 import { sweepLeasesJob as downloadSweepLeasesJob } from '../download/jobs.ts';
+import { dispatchJob as downloadDispatchJob } from '../download/remote.ts';
 import { syncSweepJob as librarySyncSweepJob } from '../library/schedule.ts';
 import { librarySyncJob } from '../library/sync.ts';
 import { deliverJob as notificationDeliverJob } from '../notification/deliver.ts';
@@ -27,6 +28,7 @@ export const jobs = new JobRegistry([
   librarySyncJob,
   librarySyncSweepJob,
   downloadSweepLeasesJob,
+  downloadDispatchJob,
 ]);
 
 export function handleJob(system: System, message: QueueMessage): Promise<void> {
