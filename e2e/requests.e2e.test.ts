@@ -325,4 +325,27 @@ describe('requests through Overseerr, approvals and notifications', () => {
       },
       { context: { storageState: olivia.storageState } },
     ));
+
+  it('notification preferences save per event (light theme, axe)', () =>
+    withPage(
+      'requests-preferences',
+      async (page) => {
+        await offline(page);
+        await page.goto(`${app.url}/households/${hid}/notifications`);
+        const available = page.getByRole('checkbox', { name: 'Request available: to my channels' });
+        await available.waitFor(WAIT);
+        expect(await available.isChecked()).toBe(true);
+        await expectNoA11yViolations(page);
+        await available.uncheck();
+        await expect
+          .poll(
+            async () => (await http(fiona, 'GET', `/households/${hid}/notifications/preferences`)).events,
+            WAIT,
+          )
+          .toMatchObject({ 'request.available': { inApp: true, outbound: false } });
+        // a member is not offered the admins' "new request" event
+        expect(await page.getByRole('checkbox', { name: /^New request/ }).count()).toBe(0);
+      },
+      { context: { storageState: fiona.storageState, colorScheme: 'light' } },
+    ));
 });
