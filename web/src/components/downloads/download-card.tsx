@@ -232,7 +232,7 @@ export function DownloadCard(props: DownloadCardProps) {
         </div>
       </div>
 
-      <Show when={isActive(d().state)}>
+      <Show when={isActive(d().state) && d().state !== 'queued'}>
         <div class="mt-3 space-y-1.5">
           <ProgressBar
             percent={overall()}

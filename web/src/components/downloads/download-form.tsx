@@ -33,7 +33,13 @@ function preferred(sections: Section[]): string {
   return (personal ?? sections[0])?.key ?? '';
 }
 
-export function DownloadForm(props: { hid: string; isAdmin: boolean; onQueued: (d: DownloadInfo) => void }) {
+export function DownloadForm(props: {
+  hid: string;
+  isAdmin: boolean;
+  onQueued: (d: DownloadInfo) => void;
+  /** The server refused the link (the quota shown may be stale now). */
+  onRefused?: () => void;
+}) {
   const [url, setUrl] = createSignal('');
   const [quality, setQuality] = createSignal('best');
   const [section, setSection] = createSignal('');
@@ -88,6 +94,7 @@ export function DownloadForm(props: { hid: string; isAdmin: boolean; onQueued: (
       props.onQueued(d);
     } catch (err) {
       setError(describeError(err));
+      props.onRefused?.();
       input?.focus();
     } finally {
       setBusy(false);

@@ -336,6 +336,7 @@ export default function DownloadsPage() {
           <DownloadForm
             hid={hh.hid()}
             isAdmin={isAdmin()}
+            onRefused={() => void fetchAll(true)}
             onQueued={(d) => {
               merge(d);
               showToast({
