@@ -13,6 +13,7 @@ import * as Integration from '@medianest/core/integration/integration';
 import { type SeededHousehold, seedHousehold, simulatorHttp } from '@medianest/core/integration/testing';
 import { JOBS_QUEUE } from '@medianest/core/jobs/index';
 import { Inbox } from '@medianest/core/notification/index';
+import { FakeClock } from '@medianest/core/port/clock';
 import type { QueueMessage } from '@medianest/core/port/queue';
 import { issueTicket } from '@medianest/core/realtime/index';
 import { CHECK_JOB } from '@medianest/core/status/index';
@@ -46,7 +47,11 @@ beforeAll(async () => {
     statusPages: [{ slug: 'home', title: 'Home', monitorIds: [1] }],
     beatIntervalMs: 0,
   });
-  local = await tempSystem({ MEDIANEST_WS_ENDPOINT: ENDPOINT, MEDIANEST_QUEUE_URL_JOBS: JOBS_QUEUE_URL });
+  // Fixed time, one second into a 30 s interval bucket: which checks are due now is known exactly.
+  local = await tempSystem(
+    { MEDIANEST_WS_ENDPOINT: ENDPOINT, MEDIANEST_QUEUE_URL_JOBS: JOBS_QUEUE_URL },
+    { clock: new FakeClock(Date.UTC(2026, 10, 2, 9, 0, 1)) },
+  );
   management.reset();
   management.on(PostToConnectionCommand).resolves({});
   const realtime = new ApiGatewayRealtime({

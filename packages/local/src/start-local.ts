@@ -152,7 +152,10 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
   root.get(
     '/ws',
     socketRoute(logger, hub, system, {
-      onJoin: (scope) => void requestWatchedCheck(system, scope.householdId, system.clock.now()),
+      onJoin: (scope) =>
+        void requestWatchedCheck(system, scope.householdId, system.clock.now(), {
+          tickPeriodMs: options.tickIntervalMs ?? 60_000,
+        }),
     }),
   );
   // Household download agents (Bearer agent token), wired to the in-process agent hub.

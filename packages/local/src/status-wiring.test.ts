@@ -11,6 +11,7 @@ import * as Integration from '@medianest/core/integration/integration';
 import { type SeededHousehold, seedHousehold, simulatorHttp } from '@medianest/core/integration/testing';
 import { handleJob, JOBS_QUEUE } from '@medianest/core/jobs/index';
 import { Inbox } from '@medianest/core/notification/index';
+import { FakeClock } from '@medianest/core/port/clock';
 import type { QueueMessage } from '@medianest/core/port/queue';
 import { issueTicket } from '@medianest/core/realtime/index';
 import { CHECK_JOB } from '@medianest/core/status/index';
@@ -22,6 +23,8 @@ import { type LocalServer, startLocal } from './start-local.ts';
 let dir: string;
 let kuma: RunningUptimeKuma;
 let server: LocalServer;
+// Fixed time, one second into a 30 s interval bucket: which checks are due now is known exactly.
+const clock = new FakeClock(Date.UTC(2026, 10, 2, 9, 0, 1));
 const sockets: WebSocket[] = [];
 
 beforeAll(async () => {
@@ -39,6 +42,7 @@ beforeAll(async () => {
     webDir: join(dir, 'web'),
     env: { LOG_LEVEL: 'SILENT' },
     consumers: false,
+    clock,
   });
 });
 afterEach(() => {
@@ -97,18 +101,20 @@ async function queued(atLeast: number): Promise<QueueMessage[]> {
 }
 
 describe('status wiring of the local runtime', () => {
-  it('a socket joining a household with integrations asks for one check at once; a second viewer adds none', async () => {
+  it('a socket joining a household with integrations asks for a check at once (and the rest of the tick period, delayed); a second viewer adds none', async () => {
     const hh = await withKuma();
     await drain();
     await join_(hh);
     const first = await queued(1);
-    expect(first.map((m) => m.body)).toEqual([
-      { type: CHECK_JOB, data: { householdId: hh.householdId, reason: 'watched' } },
-    ]);
+    const check = { type: CHECK_JOB, data: { householdId: hh.householdId, reason: 'watched' } };
+    expect(first.map((m) => m.body)).toEqual([check]);
     await join_(hh);
-    // The second join's send is de-duplicated with the first (same interval bucket).
+    // The second join's sends are de-duplicated with the first's (same interval buckets).
     await sleep(200);
     expect(await drain()).toEqual([]);
+    // 30 s checks and a 60 s tick: the checks at +29 s and +59 s were sent too, delayed.
+    clock.advance(60_000);
+    expect((await drain()).map((m) => m.body)).toEqual([check, check]);
   });
 
   it('a household without integrations gets no check when someone joins', async () => {

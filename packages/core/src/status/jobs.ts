@@ -159,40 +159,61 @@ export const watchedCheckDedupId = (householdId: string, interval: number, bucke
   `${CHECK_JOB}#${householdId}#${interval}#${bucket}`;
 
 /**
- * Asks for a check of a household someone just started watching (a socket joined, a dashboard
- * was opened), so its cards go live now rather than at the next tick. De-duplicated with the
- * tick's check for the same interval bucket, so it never doubles the tick's work; nothing is
- * sent for a household without integrations. Best effort: a failure is logged and swallowed, the
- * next tick checks anyway. Returns whether a message was sent.
+ * The interval buckets starting in [now, now + tick): one when the interval is at least the tick
+ * period, several (each delayed to its start) below it, so a 60 s tick can drive 2 s checks.
+ */
+function bucketsOf(now: number, interval: number, tick: number): { bucket: number; delayMs: number }[] {
+  const first = Math.floor(now / interval);
+  const last = interval >= tick ? first : Math.ceil((now + tick) / interval) - 1;
+  const out: { bucket: number; delayMs: number }[] = [];
+  for (let b = first; b <= last; b++) out.push({ bucket: b, delayMs: Math.max(0, b * interval - now) });
+  return out;
+}
+
+const delayOf = (delayMs: number) => (delayMs >= 1000 ? { delaySeconds: Math.round(delayMs / 1000) } : {});
+
+/**
+ * Asks for checks of a household someone just started watching (a socket joined): one now, so an
+ * opened dashboard goes live at once, and the rest of the current tick period's checks, delayed
+ * as the tick would have sent them had the viewer been there (the next tick takes over). Each
+ * shares its de-duplication id with the tick's for its interval bucket, so a join never doubles
+ * the tick's work and a second viewer adds nothing. Nothing is sent for a household without
+ * integrations. Best effort: a failure is logged and swallowed (the next tick checks anyway).
+ * Returns how many messages were sent.
  */
 export async function requestWatchedCheck(
   system: Pick<System, 'queue' | 'table' | 'logger'> & MaybeConfigured,
   householdId: string,
   now: number,
-  options: { knownIntegrated?: boolean } = {},
-): Promise<boolean> {
-  if (!HouseholdId.safeParse(householdId).success) return false;
+  options: { tickPeriodMs?: number } = {},
+): Promise<number> {
+  if (!HouseholdId.safeParse(householdId).success) return 0;
   try {
-    if (!options.knownIntegrated) {
-      const any = await system.table.query({
-        pk: `H#${householdId}`,
-        sk: { beginsWith: INTEGRATION_PREFIX },
-        limit: 1,
-      });
-      if (any.items.length === 0) return false;
-    }
+    const any = await system.table.query({
+      pk: `H#${householdId}`,
+      sk: { beginsWith: INTEGRATION_PREFIX },
+      limit: 1,
+    });
+    if (any.items.length === 0) return 0;
     const interval = watchedIntervalOf(system);
-    const bucket = Math.floor(now / interval);
-    // Straight to the queue in the job envelope: importing the registry here would be circular.
-    const r = await system.queue.send(
-      JOBS_QUEUE,
-      { type: CHECK_JOB, data: { householdId, reason: 'watched' } },
-      { dedupId: watchedCheckDedupId(householdId, interval, bucket) },
-    );
-    return !r.deduplicated;
+    let sent = 0;
+    for (const { bucket, delayMs } of bucketsOf(
+      now,
+      interval,
+      options.tickPeriodMs ?? DEFAULT_TICK_PERIOD_MS,
+    )) {
+      // Straight to the queue in the job envelope: importing the registry here would be circular.
+      const r = await system.queue.send(
+        JOBS_QUEUE,
+        { type: CHECK_JOB, data: { householdId, reason: 'watched' } },
+        { dedupId: watchedCheckDedupId(householdId, interval, bucket), ...delayOf(delayMs) },
+      );
+      if (!r.deduplicated) sent += 1;
+    }
+    return sent;
   } catch (error) {
     system.logger.warn('Could not enqueue a status check for a new viewer', { error, householdId });
-    return false;
+    return 0;
   }
 }
 
@@ -229,22 +250,16 @@ export async function scheduleStatusChecks(
   const sweepInterval = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
   const enqueued: string[] = [];
   const watched = (await system.realtime.watchedHouseholds()).filter((h) => HouseholdId.safeParse(h).success);
-  // Buckets starting in [now, now + tick): one for an interval >= tick, several (delayed) below it.
-  const first = Math.floor(now / interval);
-  const last = interval >= tick ? first : Math.ceil((now + tick) / interval) - 1;
+  const buckets = bucketsOf(now, interval, tick);
   // In slices: ten thousand watched households must not mean ten thousand sends in flight.
   for (let i = 0; i < watched.length; i += 50) {
     await Promise.all(
       watched.slice(i, i + 50).map(async (householdId) => {
-        for (let b = first; b <= last; b++) {
-          const delayMs = Math.max(0, b * interval - now);
+        for (const { bucket, delayMs } of buckets) {
           const r = await enqueue(
             CHECK_JOB,
             { householdId, reason: 'watched' },
-            {
-              dedupId: watchedCheckDedupId(householdId, interval, b),
-              ...(delayMs >= 1000 ? { delaySeconds: Math.round(delayMs / 1000) } : {}),
-            },
+            { dedupId: watchedCheckDedupId(householdId, interval, bucket), ...delayOf(delayMs) },
           );
           if (!r.deduplicated) enqueued.push(CHECK_JOB);
         }

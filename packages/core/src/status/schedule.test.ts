@@ -227,9 +227,30 @@ describe('a new viewer', () => {
     const queued = await drain();
     for (const m of queued) if ((m.body as { type: string }).type === CHECK_JOB) await handleJob(system, m);
     // assert
-    expect([first, again, none]).toEqual([true, false, false]);
+    expect([first, again, none]).toEqual([1, 0, 0]);
     expect(tick.enqueued.filter((t) => t === CHECK_JOB)).toEqual([]);
     expect(queued.filter((m) => (m.body as { type: string }).type === CHECK_JOB)).toHaveLength(1);
     expect(checkedSlugs()).toEqual(['hh11']);
+  });
+
+  it('with an interval below the tick period, also sends the rest of the period (delayed), as the tick would have', async () => {
+    // arrange: 2 s checks, a viewer arriving between two 60 s ticks
+    const fast = {
+      ...system,
+      config: loadConfig({ MEDIANEST_DATA_DIR: dir, MEDIANEST_STATUS_INTERVAL_SECONDS: '2' }),
+    };
+    const hh = households[12]!;
+    const isCheck = (m: QueueMessage) => (m.body as { type: string }).type === CHECK_JOB;
+    // act
+    const sent = await requestWatchedCheck(fast, hh.householdId, clock.now());
+    const dueNow = (await drain()).filter(isCheck);
+    const second = await requestWatchedCheck(fast, hh.householdId, clock.now());
+    clock.advance(60_000);
+    const later = (await drain()).filter(isCheck);
+    // assert
+    expect(sent).toBe(30);
+    expect(dueNow).toHaveLength(1);
+    expect(second).toBe(0);
+    expect(later).toHaveLength(29);
   });
 });
