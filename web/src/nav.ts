@@ -13,6 +13,8 @@ import Compass from 'lucide-solid/icons/compass';
 import Download from 'lucide-solid/icons/download';
 import House from 'lucide-solid/icons/house';
 import LayoutDashboard from 'lucide-solid/icons/layout-dashboard';
+import Library from 'lucide-solid/icons/library';
+import Plug from 'lucide-solid/icons/plug';
 import ScrollText from 'lucide-solid/icons/scroll-text';
 import Server from 'lucide-solid/icons/server';
 import SlidersHorizontal from 'lucide-solid/icons/sliders-horizontal';
@@ -44,6 +46,14 @@ export const navItems: readonly NavItem[] = [
     section: 'main',
     needs: 'household',
   },
+  {
+    href: '/households/:hid/library',
+    label: 'Library',
+    icon: Library,
+    primary: true,
+    section: 'main',
+    needs: 'household',
+  },
   // Discover and Requests stay out of the phone bar (Home, Household, Library, Downloads, Account
   // fill its five places); on phones they are reached from each other and from notifications.
   {
@@ -69,6 +79,13 @@ export const navItems: readonly NavItem[] = [
     needs: 'household',
   },
   { href: '/notifications', label: 'Notifications', icon: Bell, section: 'main', needs: 'signed-in' },
+  {
+    href: '/households/:hid/settings/integrations',
+    label: 'Integrations',
+    icon: Plug,
+    section: 'admin',
+    needs: 'admins',
+  },
   {
     href: '/households/:hid/settings/members',
     label: 'Members',

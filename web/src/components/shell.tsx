@@ -10,6 +10,7 @@ import { AccountMenu } from './account-menu.tsx';
 import { Brand } from './brand.tsx';
 import { ConnectionBanner, ConnectionPill } from './connection-status.tsx';
 import { HouseholdSwitcher } from './household-switcher.tsx';
+import { QuickSearch } from './library/quick-search.tsx';
 import { UnreadBadge } from './notifications/unread-badge.tsx';
 import { ThemeSwitch } from './theme-switch.tsx';
 
@@ -193,6 +194,7 @@ export function Shell(props: ParentProps) {
           </p>
           <HouseholdSwitcher />
           <div class="ml-auto flex shrink-0 items-center gap-2">
+            <QuickSearch />
             <UnreadBadge />
             <ConnectionPill />
             <ThemeSwitch class="md:hidden" />
