@@ -1,16 +1,21 @@
 /**
  * The household agent's own cost while it runs 3 downloads at once, and how fast a yt-dlp
- * progress line reaches the server.
+ * progress line reaches a browser.
  *
- * - The agent runs as its CLI in a child process (as in production), against the in-process
- *   agent hub (packages/agent/src/test-server.ts) over a real WebSocket on loopback; downloads
- *   use the fake yt-dlp paced with FAKE_YTDLP_BYTES_PER_SEC so progress flows for several seconds.
+ * - The real self-hosted runtime in-process (`startLocal`: /agent endpoint, agent hub, SQLite,
+ *   the local realtime hub and its /ws socket). The agent runs as its CLI in a child process (as
+ *   in production) and dials /agent over a real WebSocket on loopback; downloads use the fake
+ *   yt-dlp paced with FAKE_YTDLP_BYTES_PER_SEC so progress flows for several seconds.
  * - CPU and RSS of the agent process alone (yt-dlp children excluded) are sampled from /proc every
  *   100 ms: idle (connected, no job) and while 3 downloads run.
  * - Progress latency: yt-dlp is started through a relay that timestamps every progress line as it
- *   reads it and forwards it unchanged; the server records when each `job.progress` frame arrives.
- *   Frames are matched to lines by (job, downloaded bytes). The agent throttles to ≤ 2 frames/s
- *   per job, so only lines that became frames are measured.
+ *   reads it and forwards it unchanged. Two arrival points are stamped: the server publishing the
+ *   `download.progress` message (the agent's frame handled and stored), and a WebSocket client on
+ *   /ws with a member's realtime ticket receiving it: exactly what the downloads page's socket
+ *   gets. Messages are matched to lines by (job, downloaded bytes). The agent throttles to ≤ 2
+ *   frames/s per job, so only lines that became frames are measured.
+ * - The household has no Plex integration here, so the agent's post-download Plex refresh is
+ *   skipped (a warning on the job); it is not on the progress path.
  *
  *   npx node bench/agent.bench.ts   → bench/results/agent.json
  *   BENCH_BYTES_PER_SEC=200000 (per download)
@@ -20,10 +25,13 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startAgentTestServer } from '../packages/agent/src/test-server.ts';
+import { WebSocket } from 'ws';
+import { downloadDepsOf } from '../packages/api/src/v1/downloads.ts';
+import * as Agents from '../packages/core/src/download/agents.ts';
 import * as Download from '../packages/core/src/download/download.ts';
-import { as } from '../packages/core/src/download/testing.ts';
-import { startPlexServer } from '../packages/simulators/src/plex-server/index.ts';
+import { as, seedHousehold } from '../packages/core/src/download/testing.ts';
+import { issueTicket } from '../packages/core/src/realtime/index.ts';
+import { startLocal } from '../packages/local/src/start-local.ts';
 import { fakeYtDlpEnv, fakeYtDlpPath, writeCatalog } from '../packages/simulators/src/yt-dlp/index.ts';
 
 const BYTES_PER_SEC = Number(process.env.BENCH_BYTES_PER_SEC ?? 200_000);
@@ -70,27 +78,59 @@ const catalog = await writeCatalog(join(work, 'catalog'), {
     sample: 'big' as const,
   })),
 });
-const plex = await startPlexServer({
-  sections: [{ key: '5', title: 'YouTube', type: 'movie', count: 0, path: '/data/youtube' }],
+const local = await startLocal({
+  port: 0,
+  host: '127.0.0.1',
+  dataDir: join(work, 'data'),
+  webDir: join(work, 'no-web'),
+  consumers: false,
+  env: { LOG_LEVEL: 'SILENT' },
 });
-const server = await startAgentTestServer({
-  plexFor: async () => ({ baseUrl: plex.url, token: plex.ownerToken }),
-  tickMs: 1000,
-});
-const arrivals: { job: string; bytes: number; t: number }[] = [];
-server.onFrame = (text) => {
-  const t = Date.now();
-  if (!text.includes('"job.progress"')) return;
-  const m = JSON.parse(text) as { jobId: string; downloadedBytes: number };
-  arrivals.push({ job: m.jobId, bytes: m.downloadedBytes, t });
+const system = local.system;
+const deps = downloadDepsOf(system);
+const { alice, hh, owner } = await seedHousehold(system);
+const { token } = await as(owner, hh, () => Agents.createAgent(system, { name: 'bench agent' }));
+
+type Arrival = { job: string; bytes: number; t: number };
+// Server side: the progress message published (first topic only; it goes to the owner and admins).
+const published: Arrival[] = [];
+const seenPublished = new Set<string>();
+const publish = system.realtime.publish.bind(system.realtime);
+system.realtime.publish = async (topic, message) => {
+  if (message.type === 'download.progress') {
+    const data = message.data as { id: string; progress: { downloadedBytes: number } | null };
+    const key = `${data.id}:${data.progress?.downloadedBytes}`;
+    if (data.progress && !seenPublished.has(key)) {
+      seenPublished.add(key);
+      published.push({ job: data.id, bytes: data.progress.downloadedBytes, t: Date.now() });
+    }
+  }
+  return publish(topic, message);
 };
+// Browser side: a member's socket on /ws, as the downloads page has it.
+const { ticket } = await issueTicket(system, { userId: alice, householdId: hh });
+const socket = new WebSocket(`${local.url.replace(/^http/, 'ws')}/ws?ticket=${ticket}`);
+await new Promise<void>((resolveOpen, reject) => {
+  socket.once('open', () => resolveOpen());
+  socket.once('error', reject);
+});
+const arrivals: Arrival[] = [];
+socket.on('message', (raw) => {
+  const t = Date.now();
+  const m = JSON.parse(String(raw)) as {
+    type: string;
+    data?: { id: string; progress: { downloadedBytes: number } | null };
+  };
+  if (m.type !== 'download.progress' || !m.data?.progress) return;
+  arrivals.push({ job: m.data.id, bytes: m.data.progress.downloadedBytes, t });
+});
 
 const agent = spawn(
   process.execPath,
   [
     cli,
     '--server',
-    server.url,
+    `${local.url}/agent`,
     '--dir',
     join(work, 'dl'),
     '--library',
@@ -101,7 +141,7 @@ const agent = spawn(
     '3',
   ],
   {
-    env: { ...fakeYtDlpEnv({ catalog, bytesPerSecond: BYTES_PER_SEC }), MEDIANEST_AGENT_TOKEN: server.token },
+    env: { ...fakeYtDlpEnv({ catalog, bytesPerSecond: BYTES_PER_SEC }), MEDIANEST_AGENT_TOKEN: token },
     stdio: ['ignore', 'ignore', 'ignore'],
   },
 );
@@ -139,10 +179,9 @@ async function measure(untilDone: () => Promise<boolean>, minMs: number) {
   }
 }
 
-const { alice, hh } = server.household;
 // Connected and idle.
 for (;;) {
-  if (server.hub.sessions().some((s) => s.ready)) break;
+  if (await Agents.anyAgentOnline(system, hh)) break;
   await sleep(50);
 }
 const startup = await sample();
@@ -152,7 +191,7 @@ const subs: Download.DownloadInfo[] = [];
 for (const i of [1, 2, 3]) {
   subs.push(
     await as(alice, hh, () =>
-      Download.submit(server.deps, {
+      Download.submit(deps, {
         url: `https://www.youtube.com/watch?v=bench${i}`,
         target: { sectionKey: '5', preset: 'other-videos' },
       }),
@@ -160,7 +199,7 @@ for (const i of [1, 2, 3]) {
   );
 }
 const states = async () =>
-  Promise.all(subs.map((s) => as(alice, hh, () => Download.get(server.deps, { id: s.id }))));
+  Promise.all(subs.map((s) => as(alice, hh, () => Download.get(deps, { id: s.id }))));
 const busy = await measure(
   async () => (await states()).every((d) => d.state === 'done' || d.state === 'failed'),
   1000,
@@ -172,19 +211,30 @@ const lines = (await readFile(lineLog, 'utf8'))
   .trim()
   .split('\n')
   .map((l) => JSON.parse(l) as { job: string; bytes: number; t: number });
-const latencies: number[] = [];
-for (const a of arrivals) {
-  const line = lines.find((l) => l.job === a.job && l.bytes === a.bytes);
-  if (line) latencies.push(a.t - line.t);
-}
-latencies.sort((a, b) => a - b);
+const latencyOf = (points: Arrival[]) => {
+  const out: number[] = [];
+  for (const a of points) {
+    const line = lines.find((l) => l.job === a.job && l.bytes === a.bytes);
+    if (line) out.push(a.t - line.t);
+  }
+  return out.sort((a, b) => a - b);
+};
+const toServer = latencyOf(published);
+const latencies = latencyOf(arrivals);
+const summary = (sorted: number[]) => ({
+  matched: sorted.length,
+  p50: percentile(sorted, 50),
+  p95: percentile(sorted, 95),
+  p99: percentile(sorted, 99),
+  max: sorted.at(-1) ?? null,
+});
 const perJob = new Map<string, number>();
 for (const a of arrivals) perJob.set(a.job, (perJob.get(a.job) ?? 0) + 1);
 
 agent.kill('SIGTERM');
 await new Promise((r) => agent.once('exit', r));
-await server.close();
-await plex.close();
+socket.close();
+await local.close();
 await rm(work, { recursive: true, force: true });
 
 const result = {
@@ -205,15 +255,12 @@ const result = {
   },
   progress: {
     ytDlpLines: lines.length,
-    framesToServer: arrivals.length,
-    framesPerJob: [...perJob.values()],
-    matched: latencies.length,
-    latencyMs: {
-      p50: percentile(latencies, 50),
-      p95: percentile(latencies, 95),
-      p99: percentile(latencies, 99),
-      max: latencies.at(-1) ?? null,
-    },
+    messagesToBrowser: arrivals.length,
+    messagesPerJob: [...perJob.values()],
+    /** yt-dlp line read → the server published download.progress (frame handled and stored). */
+    lineToServerMs: summary(toServer),
+    /** yt-dlp line read → a /ws client (the downloads page's socket) received it. */
+    lineToBrowserMs: summary(latencies),
   },
 };
 const out = join(root, 'results', 'agent.json');
@@ -222,8 +269,8 @@ await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
 process.stdout.write(
   `agent: idle ${idle.cpuPercentOfOneCore}% CPU, ${idle.rssMbMean} MB RSS; 3 downloads ${busy.cpuPercentOfOneCore}% CPU ` +
     `(${busy.cpuMs} ms over ${busy.wallMs} ms), RSS mean ${busy.rssMbMean} MB peak ${busy.rssMbPeak} MB\n` +
-    `progress: ${lines.length} yt-dlp lines → ${arrivals.length} frames; line→server p50 ${result.progress.latencyMs.p50} ms, ` +
-    `p95 ${result.progress.latencyMs.p95} ms, max ${result.progress.latencyMs.max} ms\n` +
+    `progress: ${lines.length} yt-dlp lines → ${arrivals.length} messages on /ws; line→server p50 ${result.progress.lineToServerMs.p50} ms, ` +
+    `line→browser socket p50 ${result.progress.lineToBrowserMs.p50} ms, p95 ${result.progress.lineToBrowserMs.p95} ms, max ${result.progress.lineToBrowserMs.max} ms\n` +
     `outcome: ${final.map((d) => d.state).join(', ')} → ${out}\n`,
 );
 process.exit(0);
