@@ -2,6 +2,7 @@
  * `medianest doctor`: checks what a self-hosted install needs before it starts, one line each,
  * without starting the server.
  */
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -87,5 +88,27 @@ export async function runDoctor(env: Env): Promise<Check[]> {
       return webDir;
     }),
   );
+  const agent = config.agent;
+  if (agent) {
+    checks.push(
+      await check('built-in agent: library folders writable', () => {
+        for (const [section, dir] of Object.entries(agent.libraryRoots)) {
+          if (!existsSync(dir)) throw new Error(`section ${section}: ${dir} does not exist`);
+          accessSync(dir, constants.W_OK);
+        }
+        return Object.entries(agent.libraryRoots)
+          .map(([section, dir]) => `${section}=${dir}`)
+          .join(', ');
+      }),
+    );
+    checks.push(
+      await check('built-in agent: yt-dlp runs', () => {
+        const r = spawnSync(agent.ytDlpPath, ['--version'], { encoding: 'utf8', timeout: 20_000 });
+        if (r.error) throw new Error(`${agent.ytDlpPath}: ${r.error.message} (set MEDIANEST_AGENT_YTDLP)`);
+        if (r.status !== 0) throw new Error(`${agent.ytDlpPath} --version exited with ${r.status}`);
+        return `${agent.ytDlpPath} ${r.stdout.trim()}`;
+      }),
+    );
+  }
   return checks;
 }

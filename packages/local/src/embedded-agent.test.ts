@@ -23,6 +23,7 @@ import { DEMO_MACHINE_ID, defaultScenario, FRIEND_IDS, OWNER_ID } from '@mediane
 import { type PlexWorld, startPlexWorld } from '@medianest/simulators/scenario/start';
 import { fakeYtDlpEnv, fakeYtDlpPath, writeCatalog } from '@medianest/simulators/yt-dlp/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDoctor } from './doctor.ts';
 import { EMBEDDED_AGENT_FILE, EMBEDDED_AGENT_NAME } from './embedded-agent.ts';
 import { type LocalServer, startLocal } from './start-local.ts';
 
@@ -293,6 +294,37 @@ describe('built-in agent configuration', () => {
       ytDlpPath: '/usr/bin/yt-dlp',
       ffmpegPath: 'ffmpeg',
       concurrency: 4,
+    });
+  });
+
+  it('doctor checks the library folders and the yt-dlp executable', async () => {
+    const env = {
+      MEDIANEST_DATA_DIR: join(work, 'doctor-data'),
+      MEDIANEST_AGENT_LIBRARY_ROOTS: `3=${lib},4=${join(work, 'missing')}`,
+      MEDIANEST_AGENT_YTDLP: fakeYtDlpPath,
+    };
+    const byName = (checks: Awaited<ReturnType<typeof runDoctor>>) =>
+      Object.fromEntries(checks.map((c) => [c.name, c]));
+    const bad = byName(await runDoctor(env));
+    expect(bad['built-in agent: library folders writable']).toMatchObject({
+      ok: false,
+      detail: `section 4: ${join(work, 'missing')} does not exist`,
+    });
+    expect(bad['built-in agent: yt-dlp runs']).toMatchObject({
+      ok: true,
+      detail: `${fakeYtDlpPath} 2023.03.04`,
+    });
+    const missing = byName(
+      await runDoctor({
+        ...env,
+        MEDIANEST_AGENT_LIBRARY_ROOTS: `3=${lib}`,
+        MEDIANEST_AGENT_YTDLP: '/nowhere/yt-dlp',
+      }),
+    );
+    expect(missing['built-in agent: library folders writable']?.ok).toBe(true);
+    expect(missing['built-in agent: yt-dlp runs']).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('(set MEDIANEST_AGENT_YTDLP)'),
     });
   });
 
