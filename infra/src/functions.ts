@@ -29,11 +29,22 @@ export interface FunctionsProps {
   wsUrl: string;
   /** The `@connections` ARN pattern of that one stage, for `execute-api:ManageConnections`. */
   wsConnectionsArn: string;
+  /** The same for the household agents' WebSocket API. */
+  agentConnectionsArn: string;
   /** https:// origin users reach (CloudFront). */
   publicUrl: string;
 }
 
-export type FunctionName = 'http' | 'ws-connect' | 'ws-disconnect' | 'ws-default' | 'worker' | 'tick';
+export type FunctionName =
+  | 'http'
+  | 'ws-connect'
+  | 'ws-disconnect'
+  | 'ws-default'
+  | 'agent-connect'
+  | 'agent-disconnect'
+  | 'agent-default'
+  | 'worker'
+  | 'tick';
 
 interface Sizing {
   memorySize: number;
@@ -47,6 +58,22 @@ const SIZING: Record<FunctionName, Sizing> = {
   'ws-connect': { memorySize: 256, timeout: Duration.seconds(10), description: 'WebSocket $connect' },
   'ws-disconnect': { memorySize: 256, timeout: Duration.seconds(10), description: 'WebSocket $disconnect' },
   'ws-default': { memorySize: 256, timeout: Duration.seconds(10), description: 'WebSocket $default' },
+  'agent-connect': {
+    memorySize: 256,
+    timeout: Duration.seconds(10),
+    description: 'Agent WebSocket $connect',
+  },
+  'agent-disconnect': {
+    memorySize: 256,
+    timeout: Duration.seconds(10),
+    description: 'Agent WebSocket $disconnect',
+  },
+  // A frame may wait up to ~6 s for its session's lock (core download/remote.ts), then do its work.
+  'agent-default': {
+    memorySize: 512,
+    timeout: Duration.seconds(20),
+    description: 'Agent WebSocket $default',
+  },
   worker: { memorySize: 512, timeout: WORKER_TIMEOUT, description: 'Jobs queue worker' },
   // The tick runs every minute: it must be done before the next one starts.
   tick: { memorySize: 256, timeout: Duration.seconds(50), description: 'Scheduler tick' },
@@ -75,6 +102,9 @@ export const FUNCTION_NAMES: readonly FunctionName[] = [
   'ws-connect',
   'ws-disconnect',
   'ws-default',
+  'agent-connect',
+  'agent-disconnect',
+  'agent-default',
   'worker',
   'tick',
 ];
@@ -158,6 +188,9 @@ export class LambdaFunctions extends Construct {
       'ws-connect': make('ws-connect'),
       'ws-disconnect': make('ws-disconnect'),
       'ws-default': make('ws-default'),
+      'agent-connect': make('agent-connect'),
+      'agent-disconnect': make('agent-disconnect'),
+      'agent-default': make('agent-default'),
       worker: make('worker'),
       tick: make('tick'),
     };
@@ -166,8 +199,10 @@ export class LambdaFunctions extends Construct {
     for (const fn of Object.values(byName)) table.grantReadWriteData(fn);
 
     for (const { queue, deadLetter } of queues.pairs) {
-      // Producers of jobs.
-      for (const fn of [byName.http, byName.worker, byName.tick]) queue.grantSendMessages(fn);
+      // Producers of jobs (an agent's resolved playlist asks for a dispatch to the other agents).
+      for (const fn of [byName.http, byName.worker, byName.tick, byName['agent-default']]) {
+        queue.grantSendMessages(fn);
+      }
       // The admin API reports queue depths and redrives dead-lettered jobs.
       queue.grant(byName.http, 'sqs:GetQueueAttributes');
       // Redrive is an SQS message move task from the DLQ back to its source queue.
@@ -186,8 +221,10 @@ export class LambdaFunctions extends Construct {
     for (const fn of [byName.http, byName.worker]) bucket.grantReadWrite(fn);
     // The Keyring port: envelope encryption is GenerateDataKey to seal and Decrypt to open. Only
     // the API (saves integration secrets) and the worker (uses them for checks and downloads)
-    // handle household secrets; the tick and the WebSocket functions never do.
+    // handle household secrets; the tick and the WebSocket functions never do. An agent's frame may
+    // be answered with an offer, which carries the household's Plex token: agent-default decrypts.
     for (const fn of [byName.http, byName.worker]) key.grant(fn, 'kms:GenerateDataKey', 'kms:Decrypt');
+    key.grant(byName['agent-default'], 'kms:Decrypt');
 
     // The identity settings under the stage's path, and nothing else in Parameter Store. The
     // SecureStrings use the account's aws/ssm key, whose key policy already lets SSM decrypt for
@@ -205,14 +242,28 @@ export class LambdaFunctions extends Construct {
       }),
     );
 
-    // Everything that pushes to browsers. $connect/$disconnect only write the table.
+    // Everything that pushes to browsers. $connect/$disconnect only write the table; the agent
+    // functions publish download progress and agent presence to the household's browsers.
     const manageConnections = new PolicyStatement({
       actions: ['execute-api:ManageConnections'],
       resources: [props.wsConnectionsArn],
     });
-    for (const fn of [byName.http, byName.worker, byName.tick, byName['ws-default']]) {
+    for (const fn of [
+      byName.http,
+      byName.worker,
+      byName.tick,
+      byName['ws-default'],
+      byName['agent-default'],
+      byName['agent-disconnect'],
+    ]) {
       fn.addToRolePolicy(manageConnections);
     }
+    // Everything that talks to agents: replies to their frames, and the worker's dispatch job.
+    const manageAgentConnections = new PolicyStatement({
+      actions: ['execute-api:ManageConnections'],
+      resources: [props.agentConnectionsArn],
+    });
+    for (const fn of [byName['agent-default'], byName.worker]) fn.addToRolePolicy(manageAgentConnections);
   }
 
   get all(): IFunction[] {

@@ -1,6 +1,7 @@
 /** The whole MediaNest deployment: one stack composed of small constructs. */
 import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { AgentWsApi } from './agent-ws-api.ts';
 import { Alarms } from './alarms.ts';
 import { BlobBucket } from './bucket.ts';
 import type { CustomDomain } from './domain.ts';
@@ -30,6 +31,7 @@ export class MediaNestStack extends Stack {
   readonly blobs: BlobBucket;
   readonly secrets: SecretsKey;
   readonly ws: WsApi;
+  readonly agentWs: AgentWsApi;
   readonly http: HttpApiRoutes;
   readonly web: Web;
   readonly functions: LambdaFunctions;
@@ -48,6 +50,7 @@ export class MediaNestStack extends Stack {
     this.secrets = new SecretsKey(this, 'Secrets', config);
     // APIs and the CDN first: the functions' environment names them, their routes name the functions.
     this.ws = new WsApi(this, 'Ws', config);
+    this.agentWs = new AgentWsApi(this, 'AgentWs', config);
     this.http = new HttpApiRoutes(this, 'Http', config);
     this.web = new Web(this, 'Web', {
       config,
@@ -65,6 +68,7 @@ export class MediaNestStack extends Stack {
       wsEndpoint: this.ws.callbackUrl,
       wsUrl: this.ws.url,
       wsConnectionsArn: this.ws.connectionsArn,
+      agentConnectionsArn: this.agentWs.connectionsArn,
       publicUrl: this.web.url,
     });
     const fns = this.functions.byName;
@@ -72,6 +76,11 @@ export class MediaNestStack extends Stack {
       connect: fns['ws-connect'],
       disconnect: fns['ws-disconnect'],
       default: fns['ws-default'],
+    });
+    this.agentWs.addRoutes({
+      connect: fns['agent-connect'],
+      disconnect: fns['agent-disconnect'],
+      default: fns['agent-default'],
     });
     this.http.route(fns.http);
     this.tick = new Tick(this, 'Tick', { handler: fns.tick });
@@ -93,6 +102,10 @@ export class MediaNestStack extends Stack {
     });
     new CfnOutput(this, 'HttpApiUrl', { value: this.http.api.apiEndpoint });
     new CfnOutput(this, 'WebSocketUrl', { value: this.ws.url });
+    new CfnOutput(this, 'AgentUrl', {
+      value: this.agentWs.url,
+      description: 'The household agent connects here: npx medianest-agent --server <AgentUrl> (DEPLOY.md)',
+    });
     new CfnOutput(this, 'WebBucketName', { value: this.web.bucket.bucketName });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });

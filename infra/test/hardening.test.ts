@@ -91,12 +91,17 @@ describe('functions', () => {
   const actionsOf = (name: keyof typeof stack.functions.byName) =>
     statementsOf(name).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 
-  it('let only the API and the worker use the secrets key, for envelope encryption only', () => {
+  it('let only the API and the worker use the secrets key, for envelope encryption only (agent-default only opens)', () => {
     const keyArn = { 'Fn::GetAtt': [logicalId(stack.secrets.key), 'Arn'] };
     for (const name of names) {
       const kms = actionsOf(name).filter((a) => a.startsWith('kms:'));
       if (name === 'http' || name === 'worker') {
         expect(kms.sort(), name).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+        const statement = statementsOf(name).find((s) => JSON.stringify(s.Action).includes('kms:'));
+        expect(statement?.Resource, name).toEqual(keyArn);
+      } else if (name === 'agent-default') {
+        // An offer to a household agent carries the household's Plex token, sealed at rest.
+        expect(kms, name).toEqual(['kms:Decrypt']);
         const statement = statementsOf(name).find((s) => JSON.stringify(s.Action).includes('kms:'));
         expect(statement?.Resource, name).toEqual(keyArn);
       } else {

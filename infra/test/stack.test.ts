@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -14,9 +15,13 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AesKeyring } from '@medianest/core/adapter/keyring/aes';
 import { ApiGatewayRealtime } from '@medianest/core/adapter/realtime/apigw';
 import { DynamoTable } from '@medianest/core/adapter/table/dynamodb';
 import { createDynamoTable } from '@medianest/core/adapter/table/schema';
+import * as Agents from '@medianest/core/download/agents';
+import { remoteKeys } from '@medianest/core/download/remote';
+import { as, seedHousehold } from '@medianest/core/download/testing';
 import { systemClock } from '@medianest/core/port/clock';
 import { issueTicket } from '@medianest/core/realtime/index';
 import { freePort } from '@medianest/core/testing/free-port';
@@ -26,6 +31,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   ACCOUNT,
+  agentConnectEvent,
   httpApiEvent,
   REGION,
   sqsEvent,
@@ -33,6 +39,7 @@ import {
   WS_ENDPOINT,
   wsConnectEvent,
 } from '../../functions/src/testing/events.ts';
+import { AGENT_STAGE_NAME } from '../src/agent-ws-api.ts';
 import { findWildcards } from '../src/iam-check.ts';
 import { MediaNestStack } from '../src/stack.ts';
 import { parseStage } from '../src/stage.ts';
@@ -49,6 +56,9 @@ const FUNCTIONS = {
   'ws-connect': 'WebSocket $connect',
   'ws-disconnect': 'WebSocket $disconnect',
   'ws-default': 'WebSocket $default',
+  'agent-connect': 'Agent WebSocket $connect',
+  'agent-disconnect': 'Agent WebSocket $disconnect',
+  'agent-default': 'Agent WebSocket $default',
   worker: 'Jobs queue worker',
   tick: 'Scheduler tick',
 } as const;
@@ -232,6 +242,9 @@ describe('MediaNest stack (dev)', () => {
       'ws-connect': [256, 10],
       'ws-disconnect': [256, 10],
       'ws-default': [256, 10],
+      'agent-connect': [256, 10],
+      'agent-disconnect': [256, 10],
+      'agent-default': [512, 20],
       worker: [512, 60],
       tick: [256, 50],
     });
@@ -327,6 +340,34 @@ describe('MediaNest stack (dev)', () => {
       },
     );
 
+    it.skipIf(endpoint === '')(
+      'agent-connect: checks the Bearer agent token and stores the session in DynamoDB',
+      async () => {
+        const deps = { table, clock: systemClock, keyring: new AesKeyring(randomBytes(32)) };
+        const household = await seedHousehold(deps);
+        const { token } = await as(household.owner, household.hh, () =>
+          Agents.createAgent(deps, { name: 'bundle agent' }),
+        );
+        const ok = await invokeBundle(
+          assemblyDir,
+          json,
+          fnId('agent-connect'),
+          env,
+          agentConnectEvent('bNdLaGnT=', { Authorization: `Bearer ${token}` }),
+        );
+        expect(ok).toEqual({ statusCode: 200 });
+        expect(await table.get(remoteKeys.session('bNdLaGnT='))).toMatchObject({ householdId: household.hh });
+        const refused = await invokeBundle(
+          assemblyDir,
+          json,
+          fnId('agent-connect'),
+          env,
+          agentConnectEvent('bNdLrEfU=', { Authorization: 'Bearer mna_forged' }),
+        );
+        expect(refused).toEqual({ statusCode: 401, body: 'Unauthorized' });
+      },
+    );
+
     it.skipIf(endpoint === '')('worker: runs a job and reports the record that fails', async () => {
       const event = sqsEvent([
         sqsRecord('ok-1', { type: 'maintenance.sweep_expired', data: {} }),
@@ -358,23 +399,51 @@ describe('MediaNest stack (dev)', () => {
     });
   });
 
-  it('has a WebSocket API whose $connect/$disconnect/$default routes reach their own functions', () => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'WEBSOCKET' });
+  it('has two WebSocket APIs (browsers, agents) whose $connect/$disconnect/$default routes reach their own functions', () => {
+    const apis = ofType('AWS::ApiGatewayV2::Api').filter(
+      ([, a]) => a.Properties.ProtocolType === 'WEBSOCKET',
+    );
+    expect(apis.map(([, a]) => a.Properties.Name).sort()).toEqual([
+      'medianest-dev-agent',
+      'medianest-dev-ws',
+    ]);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      ApiId: { Ref: logicalIdOf(stack.ws.api) },
       StageName: WS_STAGE_NAME,
       AutoDeploy: true,
     });
-    const integrationTarget = (routeKey: string) => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      ApiId: { Ref: logicalIdOf(stack.agentWs.api) },
+      StageName: AGENT_STAGE_NAME,
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+    });
+    const integrationTarget = (api: { node: { defaultChild?: unknown } }, routeKey: string) => {
       const [, route] = ofType('AWS::ApiGatewayV2::Route').find(
-        ([, r]) => r.Properties.RouteKey === routeKey,
+        ([, r]) => r.Properties.RouteKey === routeKey && r.Properties.ApiId.Ref === logicalIdOf(api),
       )!;
       const target = JSON.stringify(route.Properties.Target);
       const [integrationId] = ofType('AWS::ApiGatewayV2::Integration').find(([id]) => target.includes(id))!;
       return JSON.stringify(json.Resources[integrationId]!.Properties.IntegrationUri);
     };
-    expect(integrationTarget('$connect')).toContain(fnId('ws-connect'));
-    expect(integrationTarget('$disconnect')).toContain(fnId('ws-disconnect'));
-    expect(integrationTarget('$default')).toContain(fnId('ws-default'));
+    expect(integrationTarget(stack.ws.api, '$connect')).toContain(fnId('ws-connect'));
+    expect(integrationTarget(stack.ws.api, '$disconnect')).toContain(fnId('ws-disconnect'));
+    expect(integrationTarget(stack.ws.api, '$default')).toContain(fnId('ws-default'));
+    expect(integrationTarget(stack.agentWs.api, '$connect')).toContain(fnId('agent-connect'));
+    expect(integrationTarget(stack.agentWs.api, '$disconnect')).toContain(fnId('agent-disconnect'));
+    expect(integrationTarget(stack.agentWs.api, '$default')).toContain(fnId('agent-default'));
+    // API Gateway may invoke each function (one permission per route).
+    for (const name of ['agent-connect', 'agent-disconnect', 'agent-default'] as const) {
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [fnId(name), 'Arn'] },
+        Principal: 'apigateway.amazonaws.com',
+      });
+    }
+    // Where an admin points the agent.
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(JSON.stringify(outputs.AgentUrl?.Value)).toContain(logicalIdOf(stack.agentWs.api));
+    expect(JSON.stringify(outputs.AgentUrl?.Value)).toContain(`/${AGENT_STAGE_NAME}`);
   });
 
   it('runs the tick every minute', () => {
@@ -387,22 +456,33 @@ describe('MediaNest stack (dev)', () => {
     });
   });
 
-  it('grants execute-api:ManageConnections on the WebSocket stage only, to the functions that push', () => {
-    const holders = ofType('AWS::IAM::Policy').filter(([, p]) =>
-      JSON.stringify(p.Properties.PolicyDocument).includes('execute-api:ManageConnections'),
-    );
-    const roles = holders.flatMap(([, p]) => p.Properties.Roles.map((r: { Ref: string }) => r.Ref)).sort();
+  it('grants execute-api:ManageConnections per WebSocket stage, only to the functions that post there', () => {
     const roleOf = (name: keyof typeof FUNCTIONS) =>
       stack.getLogicalId(stack.functions.byName[name].role!.node.defaultChild as never);
-    expect(roles).toEqual([roleOf('http'), roleOf('worker'), roleOf('tick'), roleOf('ws-default')].sort());
-    for (const [, policy] of holders) {
-      const statement = policy.Properties.PolicyDocument.Statement.find(
-        (s: { Action: unknown }) => s.Action === 'execute-api:ManageConnections',
-      );
-      const resource = JSON.stringify(statement.Resource);
-      expect(resource).toContain(`/${WS_STAGE_NAME}/*/@connections/*`);
-      expect(resource).toContain(logicalIdOf(stack.ws.api));
+    /** Role → the @connections resources it may manage. */
+    const grants = new Map<string, string[]>();
+    for (const [, policy] of ofType('AWS::IAM::Policy')) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        if (statement.Action !== 'execute-api:ManageConnections') continue;
+        const resource = JSON.stringify(statement.Resource);
+        const api = resource.includes(logicalIdOf(stack.agentWs.api))
+          ? `agent:${resource.includes(`/${AGENT_STAGE_NAME}/*/@connections/*`)}`
+          : `ws:${resource.includes(logicalIdOf(stack.ws.api)) && resource.includes(`/${WS_STAGE_NAME}/*/@connections/*`)}`;
+        for (const role of policy.Properties.Roles)
+          grants.set(role.Ref, [...(grants.get(role.Ref) ?? []), api]);
+      }
     }
+    const expected: [keyof typeof FUNCTIONS, string[]][] = [
+      ['http', ['ws:true']],
+      ['worker', ['agent:true', 'ws:true']],
+      ['tick', ['ws:true']],
+      ['ws-default', ['ws:true']],
+      ['agent-default', ['agent:true', 'ws:true']],
+      ['agent-disconnect', ['ws:true']],
+    ];
+    expect(new Map([...grants].map(([role, apis]) => [role, apis.sort()]))).toEqual(
+      new Map(expected.map(([name, apis]) => [roleOf(name), apis])),
+    );
   });
 
   it('serves the web app from its private bucket through CloudFront and sends /api/* to the HTTP API', () => {

@@ -29,6 +29,7 @@ import { managementTransport } from '../agent.ts';
 import { createAgentConnectHandler } from '../agent-connect.ts';
 import { createAgentDefaultHandler } from '../agent-default.ts';
 import { createAgentDisconnectHandler } from '../agent-disconnect.ts';
+import { currentScope } from '../runtime.ts';
 import { createTickHandler } from '../tick.ts';
 import { createWorkerHandler } from '../worker.ts';
 import { JOBS_QUEUE_URL, lambdaContext, REGION, sqsEvent, sqsRecord, WS_ENDPOINT } from './events.ts';
@@ -41,6 +42,8 @@ export interface ManagementCall {
   connectionId: string;
   /** The frame, parsed (posts only). */
   frame?: ServerMessage & { [k: string]: unknown };
+  /** The correlation id of the invocation that made the call (which request caused it). */
+  correlationId?: string | undefined;
 }
 
 export type StoreName = 'sqlite' | 'dynamodb';
@@ -80,6 +83,8 @@ export interface AgentFixture {
   tick: ReturnType<typeof createTickHandler>;
   /** One batch of due queue messages through the worker handler (as SQS records); how many ran. */
   runQueue(): Promise<number>;
+  /** The job types `runQueue` handed to the worker, in order. */
+  jobsRun: string[];
   close(): Promise<void>;
 }
 
@@ -129,7 +134,13 @@ export async function agentFixture(options: AgentFixtureOptions): Promise<AgentF
     const endpoint = await endpointOf(getClient);
     const connectionId = String(input.ConnectionId);
     const data = text(input.Data);
-    calls.push({ op: 'post', endpoint, connectionId, frame: JSON.parse(data) });
+    calls.push({
+      op: 'post',
+      endpoint,
+      connectionId,
+      frame: JSON.parse(data),
+      correlationId: currentScope()?.correlationId,
+    });
     if (endpoint !== WS_ENDPOINT && options.deliver && !options.deliver(connectionId, data)) {
       throw new GoneException({ message: 'Gone', $metadata: { httpStatusCode: 410 } });
     }
@@ -148,6 +159,7 @@ export async function agentFixture(options: AgentFixtureOptions): Promise<AgentF
   );
   const worker = createWorkerHandler(() => system);
   const queue = local.system.queue as PullQueue;
+  const jobsRun: string[] = [];
   return {
     system,
     local,
@@ -165,17 +177,19 @@ export async function agentFixture(options: AgentFixtureOptions): Promise<AgentF
     disconnect: createAgentDisconnectHandler(() => system),
     worker,
     tick: createTickHandler(() => system),
+    jobsRun,
     runQueue: () =>
-      queue.poll('jobs', (messages) =>
-        worker(
+      queue.poll('jobs', (messages) => {
+        jobsRun.push(...messages.map((m) => String((m.body as { type?: unknown } | null)?.type)));
+        return worker(
           sqsEvent(
             messages.map((m) =>
               sqsRecord(m.id, m.body, { receiveCount: m.receiveCount, attributes: m.attributes }),
             ),
           ),
           lambdaContext('MediaNest-dev-FunctionsWorker'),
-        ),
-      ),
+        );
+      }),
     async close() {
       management.restore();
       await local.cleanup();
