@@ -261,11 +261,20 @@ describe.each(STORES)('on $name', ({ open, skip }) => {
     };
     const system = deps as unknown as Parameters<typeof scheduleLeaseSweep>[0];
     expect(await scheduleLeaseSweep(system, deps.clock.now(), enqueue)).toEqual([]);
-    // Reports from a stale attempt are ignored after the lease moved on.
-    deps.clock.advance(Download.LEASE_MS + 1);
+    // Reports from a stale attempt are ignored after the lease moved on. The agent stays silent
+    // past its presence window too (longer than the lease), so it is offline when the sweep runs.
+    expect(Agents.PRESENCE_MS).toBeGreaterThan(Download.LEASE_MS);
+    deps.clock.advance(Agents.PRESENCE_MS + 1);
     expect(await scheduleLeaseSweep(system, deps.clock.now(), enqueue)).toEqual(['download.sweep_leases']);
     expect(await Download.sweepLeases(deps)).toEqual({ requeued: 1, failed: 0 });
     expect((await as(h.alice, h.hh, () => Download.get(deps, { id: sub.id }))).state).toBe('queued');
+    // The live message says so too: the silent agent is offline by now, so the job waits for one.
+    const requeued = deps.realtime.messages
+      .filter((m) => m.message.type === 'download.updated')
+      .map((m) => m.message.data as { id: string; state: string; waitingForAgent: boolean })
+      .filter((d) => d.id === sub.id)
+      .at(-1);
+    expect(requeued).toMatchObject({ state: 'queued', waitingForAgent: true });
     const [retryOffer] = offers(await send(session, { type: 'heartbeat', running: [] }));
     expect(retryOffer).toMatchObject({ jobId: sub.id, attempt: 2 });
     await send(session, {

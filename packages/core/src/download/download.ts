@@ -147,8 +147,12 @@ export async function publish(
   );
 }
 
+/** Only a queued item can be waiting for the agent, so presence is read only for those. */
 const publishUpdate = async (deps: DownloadDeps, item: DownloadItem) =>
-  publish(deps, item, { type: 'download.updated', data: toInfo(item, true) });
+  publish(deps, item, {
+    type: 'download.updated',
+    data: toInfo(item, item.state !== 'queued' || (await anyAgentOnline(deps, item.householdId))),
+  });
 
 // ---- guarded writes -----------------------------------------------------------------------------
 
