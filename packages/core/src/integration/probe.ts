@@ -179,7 +179,7 @@ type Partial = Omit<TestResult, 'latencyMs'>;
  * The clients always send their integrationKey; a connection test must always really try (the
  * Http port's rule: no key, no breaker), so the key is dropped on the way out.
  */
-function withoutBreaker(http: Http): Http {
+export function withoutBreaker(http: Http): Http {
   return {
     request: (req) => {
       const { integrationKey: _key, ...rest } = req;

@@ -20,7 +20,7 @@ import { createPlexServerClient } from '../integration/client/plex-server.ts';
 import { createUptimeKumaClient } from '../integration/client/uptime-kuma.ts';
 import { loadAll, secretOf } from '../integration/integration.ts';
 import type { IntegrationItem } from '../integration/keys.ts';
-import { hostOf, withDeadline } from '../integration/probe.ts';
+import { hostOf, withDeadline, withoutBreaker } from '../integration/probe.ts';
 import { metrics } from '../observability/metrics.ts';
 import { type Http, isHttpError } from '../port/http.ts';
 import type { Realtime } from '../port/realtime.ts';
@@ -81,6 +81,29 @@ interface Ctx {
   ownerToken: () => Promise<string>;
 }
 
+/**
+ * Whether the previous card shows a failure a real call saw (so an open breaker is just that
+ * failure continuing). Not the case when it was up, slow, not yet checked, or itself "paused".
+ */
+function knownFailure(prev: LatestItem | undefined): boolean {
+  return (
+    prev !== undefined &&
+    prev.status !== 'up' &&
+    prev.code !== 'http.circuit_open' &&
+    prev.code !== 'status.slow' &&
+    prev.code !== 'status.not_checked'
+  );
+}
+
+/**
+ * The breaker refused the call but this card never saw the failure behind it (other calls, e.g.
+ * the dashboard's Plex reads, opened it): the check asks once past the breaker, so the card says
+ * what is really wrong ("refused", "timed out") instead of "paused".
+ */
+function askPastBreaker(ctx: Ctx, service: string, error: unknown, direct: boolean): boolean {
+  return !direct && isHttpError(error, 'http.circuit_open') && !knownFailure(ctx.previous.get(service));
+}
+
 function failed(
   ctx: Ctx,
   base: Omit<Observed, 'status' | 'reason' | 'code' | 'latencyMs'>,
@@ -121,7 +144,7 @@ function judged(
   };
 }
 
-async function checkPlex(ctx: Ctx, item: IntegrationItem): Promise<Observed[]> {
+async function checkPlex(ctx: Ctx, item: IntegrationItem, direct = false): Promise<Observed[]> {
   const base = {
     service: plexService(item.id),
     kind: 'plex' as const,
@@ -135,7 +158,7 @@ async function checkPlex(ctx: Ctx, item: IntegrationItem): Promise<Observed[]> {
     const { value, ms } = await timed(ctx, item.url, async () => {
       const client = createPlexServerClient({
         baseUrl: item.url,
-        http: ctx.deps.http,
+        http: direct ? withoutBreaker(ctx.deps.http) : ctx.deps.http,
         integrationKey: `${ctx.householdId}:plex:${item.id}`,
         token,
         timeoutMs: ctx.timeoutMs,
@@ -166,11 +189,12 @@ async function checkPlex(ctx: Ctx, item: IntegrationItem): Promise<Observed[]> {
       ),
     ];
   } catch (error) {
+    if (askPastBreaker(ctx, base.service, error, direct)) return checkPlex(ctx, item, true);
     return [failed(ctx, base, error)];
   }
 }
 
-async function checkOverseerr(ctx: Ctx, item: IntegrationItem): Promise<Observed[]> {
+async function checkOverseerr(ctx: Ctx, item: IntegrationItem, direct = false): Promise<Observed[]> {
   const base = {
     service: 'overseerr',
     kind: 'overseerr' as const,
@@ -184,7 +208,7 @@ async function checkOverseerr(ctx: Ctx, item: IntegrationItem): Promise<Observed
     const { value, ms } = await timed(ctx, item.url, async () => {
       const client = createOverseerrClient({
         baseUrl: item.url,
-        http: ctx.deps.http,
+        http: direct ? withoutBreaker(ctx.deps.http) : ctx.deps.http,
         integrationKey: `${ctx.householdId}:overseerr`,
         apiKey,
         timeoutMs: ctx.timeoutMs,
@@ -200,11 +224,12 @@ async function checkOverseerr(ctx: Ctx, item: IntegrationItem): Promise<Observed
       ),
     ];
   } catch (error) {
+    if (askPastBreaker(ctx, base.service, error, direct)) return checkOverseerr(ctx, item, true);
     return [failed(ctx, base, error)];
   }
 }
 
-async function checkKuma(ctx: Ctx, item: IntegrationItem): Promise<Observed[]> {
+async function checkKuma(ctx: Ctx, item: IntegrationItem, direct = false): Promise<Observed[]> {
   const base = {
     service: 'uptime_kuma',
     kind: 'uptime_kuma' as const,
@@ -220,7 +245,7 @@ async function checkKuma(ctx: Ctx, item: IntegrationItem): Promise<Observed[]> {
     const { value: monitors, ms } = await timed(ctx, item.url, async () => {
       const client = createUptimeKumaClient({
         baseUrl: item.url,
-        http: ctx.deps.http,
+        http: direct ? withoutBreaker(ctx.deps.http) : ctx.deps.http,
         integrationKey: `${ctx.householdId}:uptime_kuma`,
         timeoutMs: ctx.timeoutMs,
         ...(item.slug ? { slug: item.slug } : {}),
@@ -251,6 +276,7 @@ async function checkKuma(ctx: Ctx, item: IntegrationItem): Promise<Observed[]> {
     }
     return cards;
   } catch (error) {
+    if (askPastBreaker(ctx, base.service, error, direct)) return checkKuma(ctx, item, true);
     const kuma = failed(ctx, base, error);
     // Without Kuma nobody knows how the monitors are: they turn unknown, they do not stay "up".
     const monitors: Observed[] = [...ctx.previous.values()]

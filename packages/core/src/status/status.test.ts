@@ -174,6 +174,30 @@ describe.each(STORES)('on $name', ({ open, skip }) => {
       }
     });
 
+    it("says why a stopped Plex is down even when other calls opened the breaker first (not 'paused')", async () => {
+      // arrange: the production breaker; Plex up at the last check
+      const strict = simulatorHttp([plex.url, overseerr.url, kuma.url]);
+      const d = { ...deps, http: strict };
+      try {
+        await checkHousehold(d, hh.householdId);
+        await plex.stop();
+        // The dashboard's Plex reads fail first and open the breaker (5 failed attempts in a row).
+        for (let i = 0; i < 3; i++) await hh.as(hh.ownerId, () => recentlyAdded(d, { limit: 1 }));
+        expect(strict.breakerState(`${hh.householdId}:plex:${MACHINE}`)).toBe('open');
+        // act
+        d.clock.advance(30_000);
+        const result = await checkHousehold(d, hh.householdId);
+        // assert
+        expect(byService(result.cards)[`plex:${MACHINE}`]).toMatchObject({
+          status: 'down',
+          code: 'http.connection_refused',
+        });
+        expect(result.alerts.map((a) => a.event)).toEqual(['down']);
+      } finally {
+        strict.close();
+      }
+    });
+
     it.each([
       ['latency', { latencyMs: 900 }, 'degraded', 'status.slow'],
       ['500s', { status: 500, body: '{"message":"boom"}' }, 'degraded', 'integration.server_error'],
