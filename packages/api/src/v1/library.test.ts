@@ -68,6 +68,12 @@ describe('library routes', () => {
     const none = await olivia.request('GET', `${base}/sections/${DEMO_MACHINE_ID}/1/items`);
     expect(none.status).toBe(404);
     expect(none.body.error.code).toBe('library.no_server');
+    // The cross-server reads say the same (not an empty list, which would read "nothing shared").
+    for (const path of ['sections', 'search?q=matrix', 'recently-added']) {
+      const empty = await olivia.request('GET', `${base}/${path}`);
+      expect(empty.status, path).toBe(404);
+      expect(empty.body.error.code, path).toBe('library.no_server');
+    }
     // Saved the way the settings page saves it: tested against the server first.
     const me = (await olivia.request('GET', '/api/v1/me')).body.user.id as string;
     await withActor({ type: 'user', userId: me, householdId: hid }, async () =>

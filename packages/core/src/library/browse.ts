@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { fn } from '../actor/fn.ts';
 import type { PlexFilter, PlexItem } from '../integration/client/plex-server.ts';
 import type { LibraryDeps } from './deps.ts';
-import { LibraryNotFoundError, LibraryUnavailableError } from './errors.ts';
+import { LibraryNotFoundError, LibraryUnavailableError, ServerNotConnectedError } from './errors.ts';
 import {
   type ItemDetail,
   type ItemSummary,
@@ -76,6 +76,8 @@ async function acrossServers<T>(
   view: MemberView,
   call: (server: ServerView) => Promise<T>,
 ): Promise<{ results: { server: ServerView; value: T }[]; unavailable: Unavailable[] }> {
+  // No server at all is "not set up yet" (a link to the settings), not "nothing shared with you".
+  if (view.servers.length === 0) throw new ServerNotConnectedError();
   const servers = view.servers.filter((s) => s.visible === 'all' || s.visible.size > 0);
   const settled = await Promise.allSettled(servers.map((s) => onServer(deps, view, s, () => call(s))));
   const results: { server: ServerView; value: T }[] = [];
