@@ -8,10 +8,10 @@
  * request, only around what is on screen; a show opens with its seasons and a season with its
  * episodes; `/` focuses the shell's quick search and its results are grouped by type; frank does
  * not see the section he was not given; a slow (beyond the deadline) or failing Plex server gives a
- * clear message and a retry that works once it answers again. axe checks the section and detail
- * pages.
+ * clear message and a retry that works once it answers again; an empty section, "Sync now" and a
+ * household without a Plex server have their own states. axe checks the section and detail pages.
  */
-import { defaultScenario } from '@medianest/simulators/scenario/index';
+import { defaultScenario, STRANGER_ID } from '@medianest/simulators/scenario/index';
 import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -67,8 +67,16 @@ beforeAll(async () => {
     { key: '1', title: 'Movies', type: 'movie', count: MOVIES, path: '/data/media/movies' },
     { key: '2', title: 'TV Shows', type: 'show', count: 40, path: '/data/media/tv' },
     { key: '3', title: 'Home Videos', type: 'movie', count: 12, path: '/data/media/home' },
+    { key: '4', title: 'Concerts', type: 'movie', count: 0, path: '/data/media/concerts' },
   ];
   machine = server.machineIdentifier;
+  // sam's own server, for a household whose Plex integration nobody has saved yet.
+  scenario.servers?.push({
+    machineIdentifier: 'e2e0library0sam0server0000000000000000',
+    name: "Sam's Plex",
+    ownerId: STRANGER_ID,
+    sections: [{ key: '1', title: 'Films', type: 'movie', count: 3, path: '/films' }],
+  });
   // No consumers: the scheduled availability sync would read all 50,000 titles behind the tests.
   app = await startAppWithPlexScenario(scenario, { consumers: false });
   olivia = await signInDirectly(app, { account: 'olivia', household: 'Library Lane' });
@@ -247,6 +255,37 @@ describe('library', () => {
         await expect(page.getByTestId('library-sync').count()).resolves.toBe(0);
       },
       ctx(frank),
+    );
+  });
+
+  it('an empty section says so; admins start a sync; a household without Plex links to its settings', async () => {
+    const other = await signInDirectly(app, { account: 'sam', household: 'No Plex Yet' });
+    await withPage(
+      'library-states',
+      async (page) => {
+        await page.goto(sectionUrl('4'));
+        await page.getByText('Concerts is empty').waitFor(WAIT);
+        await page.goto(libraryUrl());
+        await page.getByTestId('library-recent').getByTestId('library-card').first().waitFor(WAIT);
+        const sync = page.getByTestId('library-sync');
+        await sync.getByText(/Last full sync: never/).waitFor(WAIT);
+        await sync.getByRole('button', { name: 'Sync now' }).click();
+        await page.getByText('Library sync started').waitFor(WAIT);
+        await sync.getByRole('button', { name: 'Syncing…' }).waitFor(WAIT);
+      },
+      ctx(olivia),
+    );
+    await withPage(
+      'library-not-configured',
+      async (page) => {
+        await page.goto(`${app.url}/households/${other.householdId}/library`);
+        const missing = page.getByTestId('library-not-configured');
+        await missing.waitFor(WAIT);
+        await expect(
+          missing.getByRole('link', { name: 'Open integration settings' }).getAttribute('href'),
+        ).resolves.toBe(`/households/${other.householdId}/settings/integrations`);
+      },
+      ctx(other),
     );
   });
 

@@ -175,6 +175,11 @@ export const libraryApi = {
     ),
   search: (hid: string, query: string, limit: number, signal?: AbortSignal) =>
     api.get(`${base(hid)}/search${qs({ q: query, limit })}`, { schema: SearchOut, signal }),
+  recentlyAdded: (hid: string, limit: number, signal?: AbortSignal) =>
+    api.get(`${base(hid)}/recently-added${qs({ limit })}`, {
+      schema: z.object({ items: z.array(Item), unavailable: z.array(Unavailable) }),
+      signal,
+    }),
   syncStatus: (hid: string) => api.get(`${base(hid)}/sync`, { schema: SyncStatus }),
   startSync: (hid: string, mode: 'full' | 'incremental') =>
     api.post(`${base(hid)}/sync`, { mode }, { schema: z.object({ status: SyncStatus }) }),
@@ -214,7 +219,11 @@ export function subtitleOf(i: Item): string {
       .join(' · ');
     return [i.grandparentTitle, se].filter(Boolean).join(' — ');
   }
-  if (i.type === 'season') return i.parentTitle ?? '';
+  if (i.type === 'season') {
+    return i.leafCount !== null
+      ? `${i.leafCount} episode${i.leafCount === 1 ? '' : 's'}`
+      : (i.parentTitle ?? '');
+  }
   if (i.type === 'show' && i.childCount !== null) {
     return [i.year, `${i.childCount} season${i.childCount === 1 ? '' : 's'}`].filter(Boolean).join(' · ');
   }

@@ -108,7 +108,7 @@ export function PosterGridSkeleton(props: { count?: number; label?: string }) {
       <span class="sr-only" role="status">
         {props.label ?? 'Loading the library…'}
       </span>
-      <div class="grid grid-cols-[repeat(auto-fill,minmax(8.5rem,1fr))] gap-4 sm:grid-cols-[repeat(auto-fill,minmax(10rem,1fr))]">
+      <div class="grid grid-cols-[repeat(auto-fill,minmax(6.25rem,1fr))] gap-3 sm:gap-4 sm:grid-cols-[repeat(auto-fill,minmax(10rem,1fr))]">
         <For each={Array.from({ length: props.count ?? 12 })}>
           {() => (
             <div class="space-y-2">

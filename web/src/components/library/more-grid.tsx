@@ -56,7 +56,7 @@ export function MoreGrid(props: {
       <Match when={total()}>
         <ul
           aria-label={props.label}
-          class="grid grid-cols-[repeat(auto-fill,minmax(8.5rem,1fr))] gap-4 sm:grid-cols-[repeat(auto-fill,minmax(10rem,1fr))]"
+          class="grid grid-cols-[repeat(auto-fill,minmax(6.25rem,1fr))] gap-3 sm:gap-4 sm:grid-cols-[repeat(auto-fill,minmax(10rem,1fr))]"
         >
           <For each={items()}>
             {(it) => (

@@ -63,6 +63,8 @@ export function Poster(props: {
   class?: string;
   /** Load at once (the detail page's poster), not when scrolled near. */
   eager?: boolean;
+  /** Fill the positioned parent instead of keeping the aspect ratio (a backdrop behind content). */
+  fill?: boolean;
 }) {
   const [loaded, setLoaded] = createSignal(false);
   const [failed, setFailed] = createSignal(false);
@@ -74,15 +76,17 @@ export function Poster(props: {
   };
   return (
     <div
-      class={`relative overflow-hidden bg-raised ${wide() ? 'aspect-video' : 'aspect-[2/3]'} ${props.class ?? ''}`}
+      class={`overflow-hidden bg-raised ${props.fill ? 'absolute inset-0' : `relative ${wide() ? 'aspect-video' : 'aspect-[2/3]'}`} ${props.class ?? ''}`}
       data-testid="poster"
     >
-      <div
-        class="absolute inset-0 flex items-center justify-center text-muted/60 transition-opacity"
-        classList={{ 'opacity-0': loaded() }}
-      >
-        <TypeIcon type={props.type} />
-      </div>
+      <Show when={!props.fill}>
+        <div
+          class="absolute inset-0 flex items-center justify-center text-muted/60 transition-opacity"
+          classList={{ 'opacity-0': loaded() }}
+        >
+          <TypeIcon type={props.type} />
+        </div>
+      </Show>
       <Show when={props.path && !failed()}>
         <img
           src={url(0)}

@@ -32,7 +32,7 @@ export function SearchGroups(props: { hid: string; result: SearchResult }) {
                 </ul>
               }
             >
-              <ul class="grid grid-cols-[repeat(auto-fill,minmax(8.5rem,1fr))] gap-4 sm:grid-cols-[repeat(auto-fill,minmax(10rem,1fr))]">
+              <ul class="grid grid-cols-[repeat(auto-fill,minmax(6.25rem,1fr))] gap-3 sm:gap-4 sm:grid-cols-[repeat(auto-fill,minmax(10rem,1fr))]">
                 <For each={g.items}>
                   {(it) => (
                     <li>

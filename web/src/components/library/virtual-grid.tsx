@@ -31,7 +31,7 @@ export function VirtualGrid<T>(props: {
   const [width, setWidth] = createSignal(0);
   const [margin, setMargin] = createSignal(0);
   const total = () => props.source.total() ?? 0;
-  const minCard = () => (width() < 520 ? 120 : 160);
+  const minCard = () => (width() < 520 ? 100 : 160);
   const cols = createMemo(() =>
     props.view === 'list' ? 1 : Math.max(2, Math.floor((width() + GAP) / (minCard() + GAP))),
   );

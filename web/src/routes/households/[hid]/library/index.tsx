@@ -5,6 +5,7 @@ import { createEffect, For, Match, on, Show, Switch } from 'solid-js';
 import { links, type Section } from '../../../../components/library/library-api.ts';
 import { LibraryError, UnavailableNotice } from '../../../../components/library/library-states.tsx';
 import { TypeIcon } from '../../../../components/library/poster.tsx';
+import { RecentlyAdded } from '../../../../components/library/recently-added.tsx';
 import { createSections } from '../../../../components/library/sections.ts';
 import { SyncCard } from '../../../../components/library/sync-card.tsx';
 import { EmptyState, Skeleton } from '../../../../components/states.tsx';
@@ -111,6 +112,7 @@ export default function LibraryHome() {
                     <For each={r().sections}>{(s) => <SectionCard hid={hh.hid()} section={s} />}</For>
                   </ul>
                 </section>
+                <RecentlyAdded hid={hh.hid()} />
               </Show>
             </>
           )}

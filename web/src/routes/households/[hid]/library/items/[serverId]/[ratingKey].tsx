@@ -13,6 +13,7 @@ import {
 } from '../../../../../../components/library/library-api.ts';
 import { LibraryError } from '../../../../../../components/library/library-states.tsx';
 import { Poster } from '../../../../../../components/library/poster.tsx';
+import { createSections } from '../../../../../../components/library/sections.ts';
 import { Button, Skeleton } from '../../../../../../components/states.tsx';
 import { ApiError, describeError } from '../../../../../../lib/api.ts';
 import { useHousehold } from '../../../../../../lib/household-context.ts';
@@ -110,7 +111,7 @@ function Children(props: { hid: string; item: Detail }) {
           }
         >
           <ul
-            class="grid grid-cols-[repeat(auto-fill,minmax(8.5rem,1fr))] gap-4 sm:grid-cols-[repeat(auto-fill,minmax(10rem,1fr))]"
+            class="grid grid-cols-[repeat(auto-fill,minmax(6.25rem,1fr))] gap-3 sm:gap-4 sm:grid-cols-[repeat(auto-fill,minmax(10rem,1fr))]"
             data-testid="seasons"
           >
             <For each={all()}>
@@ -178,6 +179,20 @@ export default function ItemPage() {
     return l.state === 'error' ? l : undefined;
   };
   usePageTitle(() => ready()?.title ?? 'Library');
+  // The section's name for the breadcrumb (shared, cached list; nothing is shown until it is known).
+  const sections = createSections(() => hh.hid());
+  createEffect(
+    on(
+      () => hh.hid(),
+      () => void sections.load(),
+    ),
+  );
+  const sectionOf = (key: string | null | undefined) => {
+    const s = sections.state();
+    return key && s.state === 'ready'
+      ? s.sections.find((x) => x.serverId === params.serverId && x.key === key)
+      : undefined;
+  };
 
   return (
     <div class="space-y-6">
@@ -185,12 +200,12 @@ export default function ItemPage() {
         <A href={links.library(hh.hid())} class="hover:text-fg">
           Library
         </A>
-        <Show when={ready()?.sectionKey}>
-          {(key) => (
+        <Show when={sectionOf(ready()?.sectionKey)}>
+          {(sec) => (
             <>
               <span aria-hidden="true">/</span>
-              <A href={links.section(hh.hid(), params.serverId, key())} class="hover:text-fg">
-                Section
+              <A href={links.section(hh.hid(), sec().serverId, sec().key)} class="hover:text-fg">
+                {sec().title}
               </A>
             </>
           )}
@@ -249,7 +264,7 @@ function ItemDetail(props: { hid: string; item: Detail }) {
               path={i().art}
               type={i().type}
               size="backdrop"
-              class="h-full"
+              fill
               eager
             />
           </div>

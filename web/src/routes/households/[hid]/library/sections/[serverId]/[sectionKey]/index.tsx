@@ -4,7 +4,19 @@ import FunnelX from 'lucide-solid/icons/funnel-x';
 import LayoutGrid from 'lucide-solid/icons/layout-grid';
 import List from 'lucide-solid/icons/list';
 import PackageOpen from 'lucide-solid/icons/package-open';
-import { createEffect, createMemo, For, type JSX, Match, on, onCleanup, Show, Switch } from 'solid-js';
+import SlidersHorizontal from 'lucide-solid/icons/sliders-horizontal';
+import {
+  createEffect,
+  createMemo,
+  createSignal,
+  For,
+  type JSX,
+  Match,
+  on,
+  onCleanup,
+  Show,
+  Switch,
+} from 'solid-js';
 import {
   ListRow,
   ListRowSkeleton,
@@ -132,6 +144,7 @@ export default function SectionPage() {
     return q.genre !== undefined || q.year !== undefined || q.unwatched !== undefined || q.type !== undefined;
   };
   const set = (patch: Record<string, string | undefined>) => setSearch(patch, { replace: true });
+  const [filtersOpen, setFiltersOpen] = createSignal(false);
 
   // One source per server, section and query: a new query starts again from the top.
   const key = createMemo(() => JSON.stringify([hh.hid(), params.serverId, params.sectionKey, query()]));
@@ -180,8 +193,21 @@ export default function SectionPage() {
                   current="items"
                 />
               </div>
+              {/* Phones: the controls fold away behind one button, so the posters start on screen. */}
+              <Button
+                variant="secondary"
+                class="sm:hidden"
+                aria-expanded={filtersOpen()}
+                aria-controls="lib-filters"
+                onClick={() => setFiltersOpen((v) => !v)}
+              >
+                <SlidersHorizontal size={16} aria-hidden="true" />
+                Sort and filter{filtered() ? ' (filtered)' : ''}
+              </Button>
               <form
-                class="flex flex-wrap items-end gap-3"
+                id="lib-filters"
+                class="flex-wrap items-end gap-3 sm:flex"
+                classList={{ flex: filtersOpen(), hidden: !filtersOpen() }}
                 aria-label="Sort and filter"
                 onSubmit={(e) => e.preventDefault()}
               >
