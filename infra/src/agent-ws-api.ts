@@ -5,7 +5,9 @@
  * `Authorization` header, `$default` takes every agent frame, `$disconnect` marks the agent offline.
  * Replies and offers go back through this stage's management API (`@connections`), whose endpoint
  * the functions take from the events themselves; the worker finds it in the stored session.
+ * CloudFront also routes `wss://<site>/agent` here (web.ts), so the portal's URL works as well.
  */
+import { Fn } from 'aws-cdk-lib';
 import { WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Construct } from 'constructs';
@@ -39,7 +41,12 @@ export class AgentWsApi extends Construct {
     this.connectionsArn = connectionsArn(this, this.api.apiId, AGENT_STAGE_NAME);
   }
 
-  /** wss:// URL agents connect to (`--server`). */
+  /** `<id>.execute-api.<region>.amazonaws.com` (CloudFront's origin for `/agent`). */
+  get domainName(): string {
+    return Fn.select(2, Fn.split('/', this.api.apiEndpoint));
+  }
+
+  /** wss:// URL agents connect to (`--server`), without CloudFront. */
   get url(): string {
     return this.stage.url;
   }

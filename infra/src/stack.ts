@@ -55,6 +55,7 @@ export class MediaNestStack extends Stack {
     this.web = new Web(this, 'Web', {
       config,
       apiDomainName: this.http.domainName,
+      agentApiDomainName: this.agentWs.domainName,
       webDir: props.webDir,
       wsUrl: this.ws.url,
       domain: props.domain,
@@ -104,7 +105,8 @@ export class MediaNestStack extends Stack {
     new CfnOutput(this, 'WebSocketUrl', { value: this.ws.url });
     new CfnOutput(this, 'AgentUrl', {
       value: this.agentWs.url,
-      description: 'The household agent connects here: npx medianest-agent --server <AgentUrl> (DEPLOY.md)',
+      description:
+        'The agents’ WebSocket API without CloudFront (wss://<Url host>/agent reaches it too; DEPLOY.md)',
     });
     new CfnOutput(this, 'WebBucketName', { value: this.web.bucket.bucketName });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });

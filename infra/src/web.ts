@@ -75,6 +75,12 @@ export interface WebProps {
   config: StageConfig;
   /** `<id>.execute-api.<region>.amazonaws.com` of the HTTP API. */
   apiDomainName: string;
+  /**
+   * `<id>.execute-api.<region>.amazonaws.com` of the household agents' WebSocket API (stage
+   * `agent`): `wss://<site>/agent` reaches it, the same URL as the self-hosted runtime's endpoint
+   * and the one the portal shows admins.
+   */
+  agentApiDomainName?: string | undefined;
   /** The built web app (`web/.output/public`); without it the bucket is created empty. */
   webDir?: string | undefined;
   /** wss:// URL of the WebSocket API (allowed by the CSP's connect-src). */
@@ -172,6 +178,24 @@ export class Web extends Construct {
           responseHeadersPolicy: this.securityHeaders,
           compress: true,
         },
+        ...(props.agentApiDomainName
+          ? {
+              // The agents' WebSocket handshake (CloudFront passes WebSocket upgrades through): the
+              // path `/agent` is the API's stage; every header (the agent's `Authorization: Bearer`,
+              // the `Sec-WebSocket-*` ones) reaches $connect except Host; nothing is cached.
+              '/agent': {
+                origin: new HttpOrigin(props.agentApiDomainName, {
+                  protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
+                }),
+                viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+                allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+                cachePolicy: CachePolicy.CACHING_DISABLED,
+                originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+                // An upgrade has no body to compress.
+                compress: false,
+              },
+            }
+          : {}),
       },
     });
 

@@ -518,6 +518,24 @@ describe('MediaNest stack (dev)', () => {
     );
   });
 
+  it('sends wss://<site>/agent through CloudFront to the agents’ WebSocket API (stage agent), uncached, with the Bearer header', () => {
+    const [[, distribution]] = ofType('AWS::CloudFront::Distribution') as [[string, Resource]];
+    const config = distribution.Properties.DistributionConfig;
+    const agent = config.CacheBehaviors.find((b: { PathPattern: string }) => b.PathPattern === '/agent');
+    expect(agent).toMatchObject({
+      ViewerProtocolPolicy: 'https-only',
+      AllowedMethods: ['GET', 'HEAD'],
+      CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad', // Managed-CachingDisabled
+      // Every viewer header (Authorization, Sec-WebSocket-*) but Host, which API Gateway routes on.
+      OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac', // Managed-AllViewerExceptHostHeader
+    });
+    const origin = config.Origins.find((o: { Id: string }) => o.Id === agent.TargetOriginId);
+    expect(JSON.stringify(origin.DomainName)).toContain(logicalIdOf(stack.agentWs.api));
+    // No origin path: the viewer's `/agent` is the stage.
+    expect(origin.OriginPath ?? '').toBe('');
+    expect(origin.CustomOriginConfig.OriginProtocolPolicy).toBe('https-only');
+  });
+
   it('alarms on dead letters, a stuck queue, failing or throttled functions and API 5xx', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
     const topic = { Ref: logicalIdOf(stack.alarms.topic) };
