@@ -9,6 +9,7 @@ export default function SettingsLayout(props: ParentProps) {
   const hh = useHousehold();
   const base = () => `/households/${encodeURIComponent(hh.hid())}/settings`;
   const tabs = () => [
+    { href: `${base()}/integrations`, label: 'Integrations' },
     { href: `${base()}/members`, label: 'Members' },
     { href: `${base()}/invites`, label: 'Invites' },
     { href: `${base()}/requests`, label: 'Requests' },
