@@ -2,8 +2,10 @@
  * The inbox, preferences, channels and follows over HTTP. Notifications are produced by the
  * notification domain itself (as the request flow does), then read and marked through the routes.
  */
+import { createServer } from 'node:http';
 import { withActor } from '@medianest/core/actor/index';
 import { notify } from '@medianest/core/notification/index';
+import { type Receiver, startReceiver } from '@medianest/core/request/fixtures';
 import { FRIEND_IDS, OWNER_ID } from '@medianest/simulators/scenario/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, DEMO_MACHINE_ID, signInWithPlex, startWorld, type World } from '../testing/world.ts';
@@ -157,12 +159,18 @@ describe('notification routes', () => {
     ).toBe(404);
   });
 
-  it('follows and unfollows a title; a bad media type is a 400', async () => {
+  it('follows, reads back and unfollows a title; a bad media type is a 400', async () => {
+    expect((await frank.request('GET', `${base()}/follows/movie/603`)).body).toEqual({ following: false });
     const on = await frank.request('POST', `${base()}/follows/movie/603`, { body: { title: 'The Matrix' } });
     expect(on.body).toEqual({ following: true });
+    // Remembered: a reload of the page reads it back (and only for the member who follows).
+    expect((await frank.request('GET', `${base()}/follows/movie/603`)).body).toEqual({ following: true });
+    expect((await olivia.request('GET', `${base()}/follows/movie/603`)).body).toEqual({ following: false });
     const off = await frank.request('DELETE', `${base()}/follows/movie/603`);
     expect(off.body).toEqual({ following: false });
+    expect((await frank.request('GET', `${base()}/follows/movie/603`)).body).toEqual({ following: false });
     expect((await frank.request('POST', `${base()}/follows/book/603`)).status).toBe(400);
+    expect((await frank.request('GET', `${base()}/follows/movie/0`)).status).toBe(400);
   });
 
   it('without Overseerr connected, following still works and discover says what is missing (503)', async () => {
@@ -170,5 +178,150 @@ describe('notification routes', () => {
     const search = await frank.request('GET', `${base()}/discover/search?q=matrix`);
     expect(search.status).toBe(503);
     expect(search.body.error.code).toBe('request.overseerr_not_configured');
+  });
+});
+
+describe('"Send test" on a channel (a real loopback receiver; the runtime allows private addresses as self-hosted does)', () => {
+  let receiver: Receiver;
+  beforeAll(async () => {
+    receiver = await startReceiver((call) =>
+      call.path === '/broken' ? { status: 500 } : call.path === '/locked' ? { status: 401 } : { status: 204 },
+    );
+  });
+  afterAll(() => receiver?.close());
+
+  const addChannel = async (who: Client, body: Record<string, unknown>) => {
+    const res = await who.request('POST', `${base()}/notifications/channels`, { body });
+    expect(res.status, res.text).toBe(201);
+    return res.body.channel.id as string;
+  };
+  const test = (who: Client, id: string) =>
+    who.request('POST', `${base()}/notifications/channels/${id}/test`);
+
+  it('sends a test through the channel now (even while paused) and records it as the last delivery', async () => {
+    const id = await addChannel(frank, {
+      kind: 'webhook',
+      name: 'Home automation',
+      url: `${receiver.url}/ok?key=frank-private`,
+      secret: 'Bearer frank-hook-token',
+      enabled: false,
+    });
+    const before = receiver.calls.length;
+    const res = await test(frank, id);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({
+      ok: true,
+      status: 204,
+      message: 'Delivered: The webhook answered HTTP 204',
+      channel: { id, enabled: false, lastDelivery: { ok: true, status: 204 } },
+    });
+    expect(res.text).not.toContain('frank-private');
+    const calls = receiver.calls.slice(before);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ method: 'POST', path: '/ok?key=frank-private' });
+    expect(calls[0]?.headers.authorization).toBe('Bearer frank-hook-token');
+    expect(JSON.parse(calls[0]?.body ?? '{}')).toMatchObject({
+      event: 'test',
+      title: 'MediaNest test notification',
+      householdId: hid,
+    });
+    const listed = await frank.request('GET', `${base()}/notifications/channels`);
+    expect(listed.body.channels.find((c: { id: string }) => c.id === id).lastDelivery).toMatchObject({
+      ok: true,
+      status: 204,
+    });
+  });
+
+  it('reports the precise failure: the status answered, a refused connection, DNS, a blocked address', async () => {
+    const broken = await addChannel(frank, {
+      kind: 'discord',
+      name: 'Broken',
+      url: `${receiver.url}/broken`,
+    });
+    const answered = await test(frank, broken);
+    expect(answered.status).toBe(200);
+    expect(answered.body).toMatchObject({
+      ok: false,
+      status: 500,
+      code: 'http.status',
+      message: 'Not delivered: Discord answered HTTP 500: the service had a problem; try again later',
+      channel: { lastDelivery: { ok: false, status: 500 } },
+    });
+    const locked = await addChannel(frank, {
+      kind: 'ntfy',
+      name: 'Locked topic',
+      url: `${receiver.url}/locked`,
+    });
+    expect((await test(frank, locked)).body).toMatchObject({
+      ok: false,
+      status: 401,
+      message: 'Not delivered: ntfy answered HTTP 401: check the token or Authorization value',
+    });
+
+    // A port nobody listens on (taken, then freed).
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const closed = await addChannel(frank, {
+      kind: 'webhook',
+      name: 'Closed',
+      url: `http://127.0.0.1:${port}/x`,
+    });
+    expect((await test(frank, closed)).body).toMatchObject({
+      ok: false,
+      code: 'http.connection_refused',
+      message: `Not delivered: 127.0.0.1:${port} refused the connection`,
+    });
+
+    const nowhere = await addChannel(frank, {
+      kind: 'webhook',
+      name: 'Typo',
+      url: 'http://medianest-test.invalid/hook',
+    });
+    const dns = await test(frank, nowhere);
+    expect(dns.body).toMatchObject({ ok: false, code: 'http.dns_failure' });
+    expect(dns.body.message).toMatch(
+      /^Not delivered: Could not resolve medianest-test\.invalid \(DNS [A-Z_]+\)$/,
+    );
+    expect(dns.body.channel.lastDelivery).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^Could not resolve/),
+    });
+
+    // The SSRF guard holds for tests too: the cloud metadata address is refused even self-hosted.
+    const metadata = await addChannel(frank, {
+      kind: 'webhook',
+      name: 'Metadata',
+      url: 'http://169.254.169.254/latest/meta-data',
+    });
+    const blocked = await test(frank, metadata);
+    expect(blocked.body).toMatchObject({ ok: false, code: 'http.blocked_address' });
+    expect(blocked.body.message).toMatch(
+      /^Not delivered: 169\.254\.169\.254 .*MediaNest does not connect there/,
+    );
+  });
+
+  it("only the channel's manager may test it; a malformed id is a 400", async () => {
+    const house = await addChannel(olivia, {
+      scope: 'household',
+      kind: 'webhook',
+      name: 'House hook',
+      url: `${receiver.url}/ok`,
+    });
+    const before = receiver.calls.length;
+    const refused = await test(frank, house);
+    expect(refused.status).toBe(403);
+    const frankOwn = await addChannel(frank, {
+      kind: 'webhook',
+      name: 'Mine only',
+      url: `${receiver.url}/ok`,
+    });
+    expect((await test(olivia, frankOwn)).status).toBe(404);
+    expect(receiver.calls.length).toBe(before);
+    expect((await test(olivia, house)).body).toMatchObject({ ok: true, status: 204 });
+    const bad = await test(frank, 'nch_nope');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/channelId|id/);
   });
 });

@@ -6,7 +6,15 @@
  * manage_integrations, which the domain checks per channel.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { Channels, EventType, Follow, Inbox, Preferences } from '@medianest/core/notification/index';
+import {
+  Channels,
+  ChannelTestResult,
+  EventType,
+  Follow,
+  Inbox,
+  Preferences,
+  sendTest,
+} from '@medianest/core/notification/index';
 import type { System } from '@medianest/core/system/index';
 import { guard } from '../access.ts';
 import { portsOf } from '../ports.ts';
@@ -35,6 +43,10 @@ const PreferencesOut = z
   .openapi('NotificationPreferences');
 const ChannelOut = z.object(Channels.Channel.shape).openapi('NotificationChannel');
 const Following = z.object({ following: z.boolean() }).openapi('Following');
+const TestOut = z
+  .object(ChannelTestResult.shape)
+  .extend({ channel: ChannelOut })
+  .openapi('NotificationChannelTest');
 
 const ReadBody = z.object({
   /** Absent: everything is marked read. */
@@ -203,6 +215,37 @@ export function notificationRoutes(system: System) {
     async (c) => {
       await Channels.remove(deps(), { id: c.req.valid('param').channelId });
       return c.body(null, 204);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/households/{hid}/notifications/channels/{channelId}/test',
+      tags: ['notifications'],
+      summary:
+        'Send a test message through a channel now; 200 with ok:false and the reason (HTTP status, DNS, timeout, blocked address) when it did not arrive',
+      ...guard({ auth: 'household' }),
+      request: { params: HidChannel },
+      responses: { 200: json(TestOut, 'What happened'), ...errors },
+    }),
+    async (c) => c.json(await sendTest(deps(), { id: c.req.valid('param').channelId }), 200),
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/households/{hid}/follows/{mediaType}/{tmdbId}',
+      tags: ['notifications'],
+      summary:
+        'Whether I follow this title ("Notify me too"); discover results carry the same as `following`',
+      ...guard({ auth: 'household' }),
+      request: { params: HidTitle },
+      responses: { 200: json(Following, 'Following or not'), ...errors },
+    }),
+    async (c) => {
+      const { mediaType, tmdbId } = c.req.valid('param');
+      return c.json({ following: await Follow.isFollowing(deps(), { mediaType, tmdbId }) }, 200);
     },
   );
 

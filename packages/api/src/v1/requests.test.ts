@@ -152,6 +152,18 @@ describe('requests through Overseerr', () => {
     showRequest = res.body.id;
   });
 
+  it('names the active members for any member (display name and avatar, nothing more)', async () => {
+    const res = await frank.request('GET', `${base()}/people`);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.people.map((p: { name: string }) => p.name)).toEqual([
+      'Fiona Friend',
+      'Frank Friend',
+      'Olivia Owner',
+    ]);
+    expect(Object.keys(res.body.people[0]).sort()).toEqual(['avatarUrl', 'name', 'userId']);
+    expect(res.text).not.toContain('@');
+  });
+
   it('lists mine for members and all for admins, with filters', async () => {
     const mine = await frank.request('GET', `${base()}/requests?type=tv`);
     expect(mine.body.requests.map((r: { id: string }) => r.id)).toEqual([showRequest]);
@@ -226,10 +238,36 @@ describe('requests through Overseerr', () => {
       { id: 'frank-page', send: (d) => pushed.push(JSON.parse(d)) },
       { userId: frankId, householdId: hid },
     );
+    // olivia's "All requests" queue and fiona's discover page are open too.
+    const oliviaId = (await olivia.request('GET', '/api/v1/me')).body.user.id as string;
+    const fionaId = (await fiona.request('GET', '/api/v1/me')).body.user.id as string;
+    const queue: typeof pushed = [];
+    const fionaSaw: typeof pushed = [];
+    world.system.realtime.connect(
+      { id: 'olivia-queue', send: (d) => queue.push(JSON.parse(d)) },
+      { userId: oliviaId, householdId: hid },
+    );
+    world.system.realtime.connect(
+      { id: 'fiona-page', send: (d) => fionaSaw.push(JSON.parse(d)) },
+      { userId: fionaId, householdId: hid },
+    );
     const follow = await fiona.request('POST', `${base()}/follows/tv/${show(0).tmdbId}`, {
       body: { title: show(0).name },
     });
     expect(follow.body).toEqual({ following: true });
+    // "Notify me too" is remembered: discover says so to her (and only to her) after a reload.
+    const hers = await fiona.request('GET', `${base()}/discover/tv/${show(0).tmdbId}`);
+    expect(hers.body).toMatchObject({ following: true, badge: { kind: 'processing' } });
+    const found = await fiona.request(
+      'GET',
+      `${base()}/discover/search?q=${encodeURIComponent(show(0).name)}`,
+    );
+    expect(found.body.results.find((r: { tmdbId: number }) => r.tmdbId === show(0).tmdbId)).toMatchObject({
+      following: true,
+    });
+    expect((await frank.request('GET', `${base()}/discover/tv/${show(0).tmdbId}`)).body.following).toBe(
+      false,
+    );
     const before = received.length;
     sim.markAvailable(show(0).tmdbId, 'tv');
     await sim.flushWebhooks();
@@ -240,7 +278,19 @@ describe('requests through Overseerr', () => {
       type: 'request.updated',
       data: { requestId: showRequest, status: 'available' },
     });
-    world.system.realtime.disconnect('frank-page');
+    // The admin's queue hears of the change made by Overseerr (the id and the status only); a
+    // plain member hears nothing of someone else's request, follower or not.
+    expect(queue).toContainEqual({
+      type: 'request.updated',
+      data: { requestId: showRequest, status: 'available' },
+    });
+    expect(fionaSaw.filter((m) => m.type === 'request.updated')).toEqual([]);
+    expect(fionaSaw.some((m) => m.type === 'notification.unread')).toBe(true);
+    for (const id of ['frank-page', 'olivia-queue', 'fiona-page']) world.system.realtime.disconnect(id);
+    // The follow was spent when she was told.
+    expect((await fiona.request('GET', `${base()}/discover/tv/${show(0).tmdbId}`)).body.following).toBe(
+      false,
+    );
     const replay = await postWebhook(available?.call.body ?? '', authorization);
     expect(replay.status).toBe(200);
     expect(((await replay.json()) as { outcome: string }).outcome).toBe('duplicate');

@@ -21,6 +21,8 @@ import {
   libraryAvailability,
   listAll,
   listMine,
+  Person,
+  people,
   type RequestDeps,
   Status as RequestStatus,
   refresh,
@@ -83,6 +85,7 @@ const Details = Result.extend({
 const RequestPage = z
   .object({ requests: z.array(RequestOut), cursor: z.string().optional() })
   .openapi('RequestPage');
+const PersonOut = z.object(Person.shape).openapi('Person');
 const UsageEntry = z.object(Quota.UsageEntry.shape).openapi('QuotaUsage');
 const QuotaSettings = z.object(Quota.Settings.shape).openapi('QuotaSettings');
 const WebhookSettings = z
@@ -267,6 +270,20 @@ export function requestRoutes(system: System) {
       responses: { 200: json(RequestOut, 'The request as Overseerr has it'), ...upstream },
     }),
     async (c) => c.json(await refresh(deps(), { id: c.req.valid('param').id }), 200),
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/households/{hid}/people',
+      tags: ['members'],
+      summary:
+        "Display names and avatars of the household's active members (any member: who requested, who decided); the full list with roles is GET …/members",
+      ...guard({ auth: 'household' }),
+      request: { params: Hid },
+      responses: { 200: json(z.object({ people: z.array(PersonOut) }), 'People'), ...errors },
+    }),
+    async (c) => c.json({ people: await people(deps()) }, 200),
   );
 
   router.openapi(

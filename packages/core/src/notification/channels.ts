@@ -146,7 +146,11 @@ export async function list(deps: { table: Table }): Promise<Channel[]> {
     .map(toChannel);
 }
 
-async function loadManaged(deps: ChannelDeps, id: string): Promise<{ access: Access; item: ChannelItem }> {
+/** A channel the caller may change (their own, or a household one with manage_integrations). */
+export async function loadManaged(
+  deps: { table: Table },
+  id: string,
+): Promise<{ access: Access; item: ChannelItem }> {
   const access = await requireAccess(deps);
   const item = await deps.table.get<ChannelItem>(keys.channel(access.householdId, id.slice(4)));
   if (!item || (item.scope === 'member' && item.ownerId !== access.userId)) throw new ChannelNotFoundError();

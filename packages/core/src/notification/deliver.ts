@@ -39,6 +39,8 @@ export const DeliverData = z.object({
   link: z.string().max(2000).optional(),
   image: z.string().max(2000).optional(),
   at: z.number().int(),
+  /** A "Send test" from the channels page: receivers can tell it apart (webhook `event: "test"`). */
+  test: z.boolean().optional(),
 });
 export type DeliverData = z.infer<typeof DeliverData>;
 
@@ -49,6 +51,11 @@ export interface DeliverDeps {
   http: Http;
   logger?: Logger;
 }
+
+/** Per attempt (DNS, connect, answer): a channel that takes longer is reported as timed out. */
+export const DELIVERY_TIMEOUT_MS = 10_000;
+
+const TEST_STYLE = { tags: ['test_tube'], color: 0x64748b };
 
 /** Header values must be ASCII; ntfy reads RFC 2047 encoded words for anything else. */
 function headerText(s: string): string {
@@ -62,12 +69,19 @@ export function buildRequest(
   secret: string | undefined,
   d: DeliverData,
 ): HttpRequest {
-  const base = { method: 'POST' as const, url, idempotent: false, timeoutMs: 10_000, followRedirects: false };
+  const base = {
+    method: 'POST' as const,
+    url,
+    idempotent: false,
+    timeoutMs: DELIVERY_TIMEOUT_MS,
+    followRedirects: false,
+  };
+  const style = d.test ? TEST_STYLE : EVENT_STYLE[d.event];
   if (kind === 'discord') {
     const embed: Record<string, unknown> = {
       title: d.title.slice(0, 256),
       description: d.body.slice(0, 4096),
-      color: EVENT_STYLE[d.event].color,
+      color: style.color,
       timestamp: new Date(d.at).toISOString(),
       footer: { text: 'MediaNest' },
     };
@@ -83,7 +97,7 @@ export function buildRequest(
     const headers: Record<string, string> = {
       'content-type': 'text/plain; charset=utf-8',
       title: headerText(d.title),
-      tags: EVENT_STYLE[d.event].tags.join(','),
+      tags: style.tags.join(','),
     };
     if (d.link) headers.click = d.link;
     if (d.image) headers.attach = d.image;
@@ -96,7 +110,7 @@ export function buildRequest(
     ...base,
     headers,
     body: JSON.stringify({
-      event: d.event,
+      event: d.test ? 'test' : d.event,
       title: d.title,
       message: d.body,
       link: d.link ?? null,
@@ -107,7 +121,12 @@ export function buildRequest(
   };
 }
 
-async function record(deps: DeliverDeps, c: ChannelItem, outcome: NonNullable<ChannelItem['lastDelivery']>) {
+/** Sets the channel's last delivery (nothing when the channel was removed meanwhile). */
+export async function recordDelivery(
+  deps: { table: Table },
+  c: ChannelItem,
+  outcome: NonNullable<ChannelItem['lastDelivery']>,
+): Promise<void> {
   try {
     await deps.table.update(
       { pk: c.pk, sk: c.sk },
@@ -121,35 +140,73 @@ async function record(deps: DeliverDeps, c: ChannelItem, outcome: NonNullable<Ch
 
 export type DeliverOutcome = 'sent' | 'skipped' | 'refused';
 
+/** What one attempt to send through a channel came to. */
+export type SendResult =
+  | { at: number; ok: true; status: number }
+  | { at: number; ok: false; status: number }
+  | { at: number; ok: false; error: HttpError };
+
+/**
+ * Sends one message through one channel once, through the Http port (SSRF guard, timeout, no
+ * redirects). A service's answer, whatever its status, is a result; no answer is an HttpError
+ * saying why (DNS, refused connection, timeout, blocked address). Anything else throws.
+ *
+ * `integrationKey` scopes the circuit breaker: queued deliveries use one per channel, a test from
+ * the channels page none (it must always really try).
+ */
+export async function send(
+  deps: Pick<DeliverDeps, 'keyring' | 'http' | 'clock'>,
+  c: ChannelItem,
+  d: DeliverData,
+  options: { integrationKey?: string; timeoutMs?: number } = {},
+): Promise<SendResult> {
+  const ctx = secretContext(c.householdId, c.id);
+  const url = await deps.keyring.decrypt(c.url, ctx);
+  const secret = c.secret ? await deps.keyring.decrypt(c.secret, ctx) : undefined;
+  const at = deps.clock.now();
+  try {
+    const res = await deps.http.request({
+      ...buildRequest(c.kind, url, secret, d),
+      ...(options.integrationKey ? { integrationKey: options.integrationKey } : {}),
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    });
+    return res.status >= 200 && res.status < 300
+      ? { at, ok: true, status: res.status }
+      : { at, ok: false, status: res.status };
+  } catch (err) {
+    if (err instanceof HttpError) return { at, ok: false, error: err };
+    throw err;
+  }
+}
+
+/** The channel's "last delivery" line for a result. */
+export function lastDeliveryOf(r: SendResult): NonNullable<ChannelItem['lastDelivery']> {
+  if (r.ok) return { at: r.at, ok: true, status: r.status };
+  if ('status' in r) return { at: r.at, ok: false, status: r.status, error: `answered ${r.status}` };
+  return { at: r.at, ok: false, error: r.error.message };
+}
+
 /** Sends one notification through one channel. Throws when the queue should try again. */
 export async function deliver(deps: DeliverDeps, d: DeliverData): Promise<DeliverOutcome> {
   const c = await deps.table.get<ChannelItem>(keys.channel(d.householdId, d.channelId.slice(4)));
   if (c === undefined) return 'skipped';
   if (!c.enabled || !c.events.includes(d.event)) return 'skipped';
-  const ctx = secretContext(c.householdId, c.id);
-  const url = await deps.keyring.decrypt(c.url, ctx);
-  const secret = c.secret ? await deps.keyring.decrypt(c.secret, ctx) : undefined;
-  const at = deps.clock.now();
-  let status: number;
-  try {
-    const res = await deps.http.request({
-      ...buildRequest(c.kind, url, secret, d),
-      integrationKey: `${c.householdId}:notify:${c.id}`,
-    });
-    status = res.status;
-  } catch (err) {
-    if (err instanceof HttpError && !err.transient && err.code !== 'http.circuit_open') {
-      await record(deps, c, { at, ok: false, error: err.message });
+  const r = await send(deps, c, d, { integrationKey: `${c.householdId}:notify:${c.id}` });
+  if (!r.ok && 'error' in r) {
+    const err = r.error;
+    if (!err.transient && err.code !== 'http.circuit_open') {
+      await recordDelivery(deps, c, lastDeliveryOf(r));
       deps.logger?.warn('Notification channel refused by policy', { channelId: c.id, code: err.code });
       return 'refused';
     }
     throw err;
   }
-  if (status >= 200 && status < 300) {
-    await record(deps, c, { at, ok: true, status });
+  const status = r.status;
+  if (r.ok) {
+    await recordDelivery(deps, c, lastDeliveryOf(r));
     return 'sent';
   }
-  await record(deps, c, { at, ok: false, status, error: `answered ${status}` });
+  await recordDelivery(deps, c, lastDeliveryOf(r));
   if (status === 429 || status >= 500) {
     throw new AppError(
       'unavailable',

@@ -10,12 +10,13 @@ import { type Receiver, seedHousehold, startReceiver } from '../request/fixtures
 import { emitAlerts } from '../status/alerts.ts';
 import { createLocalSystem, type LocalSystem, loadConfig } from '../system/index.ts';
 import * as Channels from './channels.ts';
-import { deliverJob } from './deliver.ts';
+import { deliverJob, httpOf } from './deliver.ts';
 import * as Follow from './follow.ts';
 import * as Inbox from './inbox.ts';
 import { notify } from './notify.ts';
 import * as Preferences from './preferences.ts';
 import { attachStatusAlerts } from './status-alerts.ts';
+import { sendTest } from './test-send.ts';
 
 let dir: string;
 let system: LocalSystem;
@@ -242,6 +243,36 @@ describe('outbound channels', () => {
     expect(title).toMatch(/^=\?UTF-8\?B\?/);
     expect(Buffer.from(title.slice(10, -2), 'base64').toString('utf8')).toBe('Now available: Amélie (2001)');
     expect(call?.headers.tags).toBe('white_check_mark,tv');
+  });
+});
+
+describe('"Send test"', () => {
+  it('reports a channel that does not answer in time as a timeout, through the same send path', async () => {
+    // arrange: a receiver that takes the request and never answers
+    const silent = await startReceiver(() => new Promise(() => {}));
+    try {
+      const channel = await as('Alice', () =>
+        Channels.create(system, { kind: 'ntfy', name: 'Silent', url: `${silent.url}/topic` }),
+      );
+      const deps = { ...system, http: httpOf(system), deliveryTimeoutMs: 300 };
+      // act
+      const out = await as('Alice', () => sendTest(deps, { id: channel.id }));
+      // assert
+      expect(silent.calls).toHaveLength(1);
+      expect(silent.calls[0]?.headers.tags).toBe('test_tube');
+      expect(out).toMatchObject({
+        ok: false,
+        code: 'http.timeout',
+        message: `Not delivered: Timed out after 0.3 s waiting for 127.0.0.1`,
+        channel: { lastDelivery: { ok: false, error: 'Timed out after 0.3 s waiting for 127.0.0.1' } },
+      });
+      // Bob may not test Alice's channel: it does not exist for him.
+      await expect(as('Bob', () => sendTest(deps, { id: channel.id }))).rejects.toMatchObject({
+        code: 'notification.channel_not_found',
+      });
+    } finally {
+      await silent.close();
+    }
   });
 });
 

@@ -13,6 +13,7 @@ import {
   type OverseerrMediaInfo,
   type OverseerrSearchResult,
 } from '../integration/client/overseerr.ts';
+import { type FollowItem, keys as notificationKeys } from '../notification/keys.ts';
 import * as User from '../user/user.ts';
 import { type Availability, overseerrClient, type RequestDeps } from './deps.ts';
 import { keys, type RequestItem } from './keys.ts';
@@ -46,6 +47,8 @@ export const Result = z.object({
   overview: z.string().nullable(),
   posterUrl: z.string().nullable(),
   badge: Badge,
+  /** Whether the caller asked to be told when it becomes available ("Notify me too"). */
+  following: z.boolean(),
 });
 export type Result = z.infer<typeof Result>;
 
@@ -147,9 +150,10 @@ async function withBadges(
     (r): r is OverseerrSearchResult & { mediaType: 'movie' | 'tv' } =>
       r.mediaType === 'movie' || r.mediaType === 'tv',
   );
-  const [records, availability] = await Promise.all([
+  const [records, availability, following] = await Promise.all([
     Promise.all(media.map((r) => recordsFor(deps, ctx.householdId, r.mediaType, r.id))),
     availabilityOf(deps, ctx, media),
+    followedBy(deps, ctx, media),
   ]);
   const userIds = [...new Set(records.flat().map((r) => r.requestedBy))];
   const names = new Map((await User.getMany(deps, userIds)).map((u) => [u.id, u.name]));
@@ -161,7 +165,30 @@ async function withBadges(
     overview: r.overview ?? null,
     posterUrl: r.posterPath ? `${TMDB_IMAGE}${r.posterPath}` : null,
     badge: badgeFor(availability[i], r.mediaInfo, records[i] ?? [], names, ctx.userId),
+    following: following.has(notificationKeys.follow(ctx.householdId, r.mediaType, r.id, ctx.userId).sk),
   }));
+}
+
+/** The sort keys of the caller's follows among these titles (one batch read per 100 titles). */
+async function followedBy(
+  deps: RequestDeps,
+  ctx: Context,
+  media: { mediaType: 'movie' | 'tv'; id: number }[],
+): Promise<Set<string>> {
+  // Unique keys: DynamoDB refuses a batch naming one item twice.
+  const wanted = [
+    ...new Map(
+      media.map((r) => {
+        const key = notificationKeys.follow(ctx.householdId, r.mediaType, r.id, ctx.userId);
+        return [key.sk, key] as const;
+      }),
+    ).values(),
+  ];
+  const out = new Set<string>();
+  for (let i = 0; i < wanted.length; i += 100) {
+    for (const f of await deps.table.batchGet<FollowItem>(wanted.slice(i, i + 100))) out.add(f.sk);
+  }
+  return out;
 }
 
 /**

@@ -80,6 +80,7 @@ describe.each(STORES)('requests on $name', ({ open, skip }) => {
   const live = recordingRealtime();
   let aliceSeen: { type: string; data: unknown }[];
   let bobSeen: { type: string; data: unknown }[];
+  let oliviaSeen: { type: string; data: unknown }[];
   const checkedAvailability: string[] = [];
   const availableInLibrary = new Set<number>();
 
@@ -138,6 +139,7 @@ describe.each(STORES)('requests on $name', ({ open, skip }) => {
     await as('Olivia', () => Integration.save(deps, { kind: 'overseerr', url: sim.url, apiKey: KEY }));
     aliceSeen = live.watch(users.Alice as string, hh);
     bobSeen = live.watch(users.Bob as string, hh);
+    oliviaSeen = live.watch(users.Olivia as string, hh);
     await as('Olivia', () => Quota.setSettings(deps, { member: { week: 10 } }));
   });
 
@@ -313,6 +315,16 @@ describe.each(STORES)('requests on $name', ({ open, skip }) => {
       expect(
         await as('Bob', () => Follow.isFollowing(deps, { mediaType: 'tv', tmdbId: show(0).tmdbId })),
       ).toBe(false);
+      // The admin's open queue hears of the change too (the id and the status, nothing more); a
+      // plain member hears nothing of someone else's request, follower or not.
+      const update = { type: 'request.updated', data: { requestId: tv?.id, status: 'available' } };
+      expect(oliviaSeen).toContainEqual(update);
+      expect(aliceSeen).toContainEqual(update);
+      expect(
+        bobSeen.filter(
+          (m) => m.type === 'request.updated' && (m.data as { requestId?: string }).requestId === tv?.id,
+        ),
+      ).toEqual([]);
     });
 
     it('tells followers of a title requested directly in Overseerr, but not one who left', async () => {

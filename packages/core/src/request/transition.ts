@@ -222,13 +222,35 @@ async function afterChange(
   if (refund.length > 0) {
     await release(deps, { householdId: r.householdId, userId: r.requestedBy, counters: refund });
   }
-  try {
-    await deps.realtime.publish(
-      { householdId: r.householdId, userId: r.requestedBy },
-      { type: 'request.updated', data: { requestId: r.id, status: r.status } },
-    );
-  } catch (error) {
-    deps.logger?.warn('Could not push a request update', { requestId: r.id, error });
-  }
+  await publishUpdate(deps, r);
   await p?.after();
+}
+
+/**
+ * `request.updated` to whoever has the request open: its requester, and each member who manages
+ * requests (their "All requests" queue and the request's page). The Realtime port addresses a
+ * member, not a role, so admins are told one by one; plain members hear nothing of other members'
+ * requests (discover re-reads its badges on `request.created` and after a reconnect). The message
+ * is a hint: the id and the new status, nothing a reader could not fetch.
+ */
+export async function publishUpdate(
+  deps: Pick<TransitionDeps, 'table' | 'realtime' | 'logger'>,
+  r: Pick<RequestItem, 'id' | 'householdId' | 'requestedBy' | 'status'>,
+): Promise<void> {
+  const message = { type: 'request.updated', data: { requestId: r.id, status: r.status } };
+  const to = new Set([r.requestedBy]);
+  try {
+    for (const admin of await membersOf(deps, r.householdId, 'manage_requests')) to.add(admin);
+  } catch (error) {
+    deps.logger?.warn('Could not read who manages requests', { requestId: r.id, error });
+  }
+  await Promise.all(
+    [...to].map(async (userId) => {
+      try {
+        await deps.realtime.publish({ householdId: r.householdId, userId }, message);
+      } catch (error) {
+        deps.logger?.warn('Could not push a request update', { requestId: r.id, error });
+      }
+    }),
+  );
 }
