@@ -177,7 +177,10 @@ export async function withPage<T>(
     let shot = `screenshot: ${file}`;
     try {
       mkdirSync(screenshotDir, { recursive: true });
-      await page.screenshot({ path: file, fullPage: true });
+      // A very tall page (a virtualised 50,000-item grid) cannot be captured whole: the viewport then.
+      await page
+        .screenshot({ path: file, fullPage: true })
+        .catch(() => page.screenshot({ path: file, fullPage: false }));
     } catch (shotErr) {
       shot = `no screenshot (${shotErr instanceof Error ? shotErr.message : String(shotErr)})`;
     }
