@@ -64,8 +64,11 @@ export function QuickSearch() {
   };
 
   onMount(() => {
+    // A page's own search box wins: a page that handles "/" itself (Discover) marks the key with
+    // preventDefault before it reaches this document listener.
     const onKey = (e: KeyboardEvent) => {
-      if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey || editable(e.target)) return;
+      if (e.key !== '/' || e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || editable(e.target))
+        return;
       if (!input || input.offsetParent === null) return;
       e.preventDefault();
       input.focus();
