@@ -8,7 +8,7 @@ import { GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatew
 import * as Agents from '@medianest/core/download/agents';
 import * as Download from '@medianest/core/download/download';
 import { LEASE_MS } from '@medianest/core/download/download';
-import { remoteHubDeps, remoteKeys } from '@medianest/core/download/remote';
+import { LOCK_MS, remoteHubDeps, remoteKeys } from '@medianest/core/download/remote';
 import { as } from '@medianest/core/download/testing';
 import { FakeClock } from '@medianest/core/port/clock';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -172,6 +172,19 @@ describe.each(STORES)('agent WebSocket handlers on the $name', ({ store, skip })
       expect([a.id, b.id]).toContain(offered);
       const session = await f.table.get(remoteKeys.session('race='));
       expect(session?.running).toEqual({ [offered]: 1 });
+    });
+
+    it('a session lock left behind by a crashed invocation is taken over once it has run out', async () => {
+      await f.connect(agentConnectEvent('crash=', bearer()));
+      await f.message(agentMessageEvent('crash=', hello()));
+      // An invocation took the lock and died (Lambda timeout) without releasing it.
+      await f.table.update(remoteKeys.session('crash='), {
+        set: { lockId: 'dead-invocation', lockUntil: clock.now() + LOCK_MS },
+      });
+      clock.advance(LOCK_MS);
+      await f.message(agentMessageEvent('crash=', heartbeat()));
+      expect(types('crash=')).toEqual(['welcome', 'heartbeat.ack']);
+      expect(await f.table.get(remoteKeys.session('crash='))).toMatchObject({ lockId: null });
     });
 
     it('resolved → the video is offered in the same reply; progress and done move it to done', async () => {

@@ -167,11 +167,7 @@ export async function openRemoteSession(
 }
 
 /** Takes the session's lock, waiting for another holder; undefined when there is no such session. */
-async function lock(
-  deps: Deps,
-  connectionId: string,
-  lockId: string,
-): Promise<{ item: SessionItem; forced: boolean } | undefined> {
+async function lock(deps: Deps, connectionId: string, lockId: string): Promise<SessionItem | undefined> {
   const key = remoteKeys.session(connectionId);
   for (let attempt = 0; ; attempt++) {
     const now = deps.clock.now();
@@ -190,7 +186,7 @@ async function lock(
           ],
         },
       });
-      return { item, forced: false };
+      return item;
     } catch (e) {
       if (!(e instanceof ConditionFailedError)) throw e;
     }
@@ -208,7 +204,7 @@ async function lock(
           if (err instanceof ConditionFailedError) return undefined;
           throw err;
         });
-      return item ? { item, forced: true } : undefined;
+      return item;
     }
     await sleep(Math.min(LOCK_MAX_PAUSE_MS, 5 * (attempt + 1)));
   }
@@ -248,7 +244,7 @@ export async function withRemoteSession<T>(
   const lockId = randomUUID();
   const held = await lock(deps, connectionId, lockId);
   if (!held) return undefined;
-  const session = toSession(held.item);
+  const session = toSession(held);
   try {
     const result = await f(session);
     return { session, result };
@@ -333,7 +329,7 @@ export async function closeRemoteSession(
   const lockId = randomUUID();
   const held = await lock(deps, connectionId, lockId);
   if (!held) return undefined;
-  const session = toSession(held.item);
+  const session = toSession(held);
   await deps.table.transact([
     { delete: remoteKeys.session(connectionId) },
     { delete: remoteKeys.connection(session.householdId, connectionId) },
