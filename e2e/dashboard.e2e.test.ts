@@ -67,6 +67,16 @@ const monitorRow = (page: Page, service: string, status?: string) =>
     `[data-testid="monitor-row"][data-service="${service}"]${status ? `[data-status="${status}"]` : ''}`,
   );
 
+/** axe in the current theme, then again after switching to the other one. */
+async function expectAccessibleInBothThemes(page: Page): Promise<void> {
+  const theme = () => page.locator('html').getAttribute('data-theme');
+  const start = await theme();
+  await expectNoA11yViolations(page);
+  await page.getByTestId('theme-switch').filter({ visible: true }).click();
+  expect(await theme()).not.toBe(start);
+  await expectNoA11yViolations(page);
+}
+
 /** Tests the form's settings and waits for the result box to show an answer. */
 async function testConnection(page: Page, kind: string): Promise<{ ok: string | null; message: string }> {
   const box = page.getByTestId(`test-result-${kind}`);
@@ -104,6 +114,8 @@ describe('integrations and the live dashboard', () => {
         await page.locator(`#${mid}-choice`).selectOption(plex.url);
         expect(await testConnection(page, mid)).toMatchObject({ ok: 'true' });
         await saveAndWait(page, mid, `form-${mid}`);
+        // The re-read after saving keeps the chosen address on screen.
+        expect(await page.locator(`#${mid}-choice`).inputValue()).toBe(plex.url);
 
         // Overseerr: a wrong key is refused with the API's own sentence; the right one passes.
         await page.locator('#overseerr-url').fill(overseerr.url);
@@ -133,7 +145,7 @@ describe('integrations and the live dashboard', () => {
         await page.getByTestId('save-monitors').click();
         await page.getByText('Monitor choices saved').waitFor(WAIT);
 
-        await expectNoA11yViolations(page);
+        await expectAccessibleInBothThemes(page);
       },
       asOlivia(),
     ));
@@ -154,7 +166,7 @@ describe('integrations and the live dashboard', () => {
         // Recently added posters come through the library image route; nobody is watching yet.
         await page.locator('[data-testid="recently-added"] img').first().waitFor(WAIT);
         await page.getByText('Nobody is watching right now.').waitFor(WAIT);
-        await expectNoA11yViolations(page);
+        await expectAccessibleInBothThemes(page);
 
         // Marks this document: a reload would lose it.
         await page.evaluate(() => {

@@ -173,7 +173,11 @@ function createIntegrationForm(options: {
       if (err instanceof ApiError && err.code === 'integration.test_failed') {
         const details = err.details as { test?: TestResult } | undefined;
         if (details?.test) setResult(details.test);
-        setError(`Not saved: ${err.message}`);
+        setError(
+          details?.test
+            ? 'Not saved: the connection test failed. Fix the settings, or save anyway if the service is only down for now.'
+            : `Not saved: ${err.message}`,
+        );
         setOfferAnyway(true);
       } else {
         if (err instanceof ApiError && err.code === 'integration.url_refused') {
@@ -310,10 +314,17 @@ function PlexServerForm(props: {
           onChange={(e) => setChoice(e.currentTarget.value)}
           class={inputClass}
         >
+          {/* `selected` per option: the list is rebuilt after a save, and must keep the choice. */}
           <For each={props.server.connections}>
-            {(c) => <option value={c.uri}>{connectionLabel(c)}</option>}
+            {(c) => (
+              <option value={c.uri} selected={choice() === c.uri}>
+                {connectionLabel(c)}
+              </option>
+            )}
           </For>
-          <option value={TYPED}>Type an address…</option>
+          <option value={TYPED} selected={choice() === TYPED}>
+            Type an address…
+          </option>
         </select>
         <Show when={props.server.connections.length === 0}>
           <p class="text-xs text-muted">
