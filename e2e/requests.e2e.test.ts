@@ -8,8 +8,11 @@
  * X-Api-User); fiona follows it ("Notify me too"); olivia approves in the portal; Overseerr
  * reports it available; frank's open requests page and fiona's open page change without a reload.
  * Then olivia sets a weekly quota in the settings and fiona's second request is refused with the
- * limit's sentence.
+ * limit's sentence; olivia's open queue follows a decline made in Overseerr. Last, fiona's
+ * notification preferences and a "Send test" through her channels.
  */
+
+import { type Receiver, startReceiver } from '@medianest/core/request/fixtures';
 import {
   type CatalogMovie,
   type CatalogTv,
@@ -34,6 +37,8 @@ const WAIT = { timeout: 30_000 };
 
 let app: RunningPlexApp;
 let sim: RunningOverseerr;
+/** Stands in for a member's webhook channel. */
+let receiver: Receiver;
 let hid: string;
 let olivia: SignedIn;
 let frank: SignedIn;
@@ -70,6 +75,7 @@ const movie = (i: number) => sim.catalog.movies[i] as CatalogMovie;
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 beforeAll(async () => {
+  receiver = await startReceiver();
   app = await startAppWithPlex();
   olivia = await signInDirectly(app, { account: 'olivia', household: 'Request Street' });
   hid = olivia.householdId as string;
@@ -97,6 +103,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await closeBrowser();
   await sim?.close();
+  await receiver?.close();
   await app?.close();
 });
 
@@ -181,6 +188,13 @@ describe('requests through Overseerr, approvals and notifications', () => {
             const d = fionaPage.getByTestId('request-dialog');
             await d.getByRole('button', { name: 'Notify me too' }).click(WAIT);
             await d.getByRole('button', { name: 'Stop notifying me' }).waitFor(WAIT);
+            await d.getByTestId('following').waitFor(WAIT);
+            // remembered by the server: after a reload the dialog still says "Following"
+            await fionaPage.reload();
+            await hers.getByRole('button', { name: new RegExp(`^Request ${escapeRe(title)}$`) }).click(WAIT);
+            await d.getByTestId('following').waitFor(WAIT);
+            expect(await d.getByRole('button', { name: 'Notify me too' }).count()).toBe(0);
+            await expectNoA11yViolations(fionaPage);
           },
           { context: { storageState: fiona.storageState } },
         );
@@ -262,6 +276,8 @@ describe('requests through Overseerr, approvals and notifications', () => {
         expect(steps[0]).toBe('Pending approval');
         expect(steps.indexOf('Approved')).toBeGreaterThan(0);
         expect(steps.at(-1)).toBe('Available');
+        // a plain member reads who decided (the household's people), not "An admin"
+        expect(await timeline.textContent()).toContain('Olivia Owner');
       },
       { context: { storageState: frank.storageState } },
     ));
@@ -322,11 +338,26 @@ describe('requests through Overseerr, approvals and notifications', () => {
           },
           { context: { storageState: fiona.storageState } },
         );
+
+        // --- olivia's open queue follows a change made in Overseerr itself (its webhook)
+        await oliviaPage.goto(`${app.url}/households/${hid}/requests?view=all&status=pending`);
+        const queued = oliviaPage.locator('[data-testid="request"]', { hasText: movie(0).title });
+        await queued.waitFor(WAIT);
+        await expect.poll(() => oliviaPage.getByTestId('ws-status').textContent(), WAIT).toContain('Live');
+        expect(await queued.textContent()).toContain('by Fiona');
+        const inOverseerr = sim
+          .requests()
+          .find((r) => (r as { media: { tmdbId: number } }).media.tmdbId === movie(0).tmdbId) as {
+          id: number;
+        };
+        sim.setRequestStatus(inOverseerr.id, 'declined');
+        await sim.flushWebhooks();
+        await expect.poll(() => queued.getAttribute('data-status'), WAIT).toBe('declined');
       },
       { context: { storageState: olivia.storageState } },
     ));
 
-  it('notification preferences save per event (light theme, axe)', () =>
+  it('notification preferences save per event; "Send test" through her channels (light theme, axe)', () =>
     withPage(
       'requests-preferences',
       async (page) => {
@@ -345,6 +376,29 @@ describe('requests through Overseerr, approvals and notifications', () => {
           .toMatchObject({ 'request.available': { inApp: true, outbound: false } });
         // a member is not offered the admins' "new request" event
         expect(await page.getByRole('checkbox', { name: /^New request/ }).count()).toBe(0);
+
+        // "Send test" delivers through her channel now and says so; a dead end says why
+        await http(fiona, 'POST', `/households/${hid}/notifications/channels`, {
+          kind: 'webhook',
+          name: 'Fiona hook',
+          url: `${receiver.url}/hook`,
+        });
+        await http(fiona, 'POST', `/households/${hid}/notifications/channels`, {
+          kind: 'ntfy',
+          name: 'Typo topic',
+          url: 'http://medianest-e2e.invalid/topic',
+        });
+        await page.reload();
+        await page.getByRole('button', { name: 'Send test to Fiona hook' }).click(WAIT);
+        await page.getByText('Test sent to Fiona hook').first().waitFor(WAIT);
+        expect(JSON.parse(receiver.calls.at(-1)?.body ?? '{}')).toMatchObject({ event: 'test' });
+        await page.getByRole('button', { name: 'Send test to Typo topic' }).click();
+        await page.getByText('Test to Typo topic did not arrive').first().waitFor(WAIT);
+        await page
+          .getByText(/Could not resolve medianest-e2e\.invalid/)
+          .first()
+          .waitFor(WAIT);
+        await expectNoA11yViolations(page);
       },
       { context: { storageState: fiona.storageState, colorScheme: 'light' } },
     ));

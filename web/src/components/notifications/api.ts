@@ -137,6 +137,22 @@ export const updateChannel = (
 export const removeChannel = (hid: string, id: string) =>
   api.delete(`${hh(hid)}/notifications/channels/${encodeURIComponent(id)}`);
 
+export const ChannelTest = z.object({
+  ok: z.boolean(),
+  status: z.optional(z.number()),
+  /** http.dns_failure, http.timeout, http.connection_refused, http.blocked_address, http.status, … */
+  code: z.optional(z.string()),
+  message: z.string(),
+  channel: Channel,
+});
+export type ChannelTest = z.infer<typeof ChannelTest>;
+
+/** Sends a test message through the channel now; a message that did not arrive is `ok: false`, not an error. */
+export const testChannel = (hid: string, id: string) =>
+  api.post(`${hh(hid)}/notifications/channels/${encodeURIComponent(id)}/test`, undefined, {
+    schema: ChannelTest,
+  });
+
 /**
  * Where a notification leads in the app. Request notifications carry `/requests/<id>`, relative to
  * the household they came from.

@@ -27,6 +27,8 @@ export const DiscoverResult = z.object({
   overview: z.nullable(z.string()),
   posterUrl: z.nullable(z.string()),
   badge: Badge,
+  /** Whether I asked to be told when it is available ("Notify me too"). */
+  following: z.optional(z.boolean()),
 });
 export type DiscoverResult = z.infer<typeof DiscoverResult>;
 
@@ -162,6 +164,17 @@ export const refreshRequest = (hid: string, id: string) =>
   api.post(`${hh(hid)}/requests/${encodeURIComponent(id)}/refresh`, undefined, { schema: MediaRequest });
 
 // ---------------------------------------------------------------------------------------------
+// People (any member: the active members' names and avatars)
+
+export const Person = z.object({ userId: z.string(), name: z.string(), avatarUrl: z.nullable(z.string()) });
+export type Person = z.infer<typeof Person>;
+
+export const getPeople = (hid: string, signal?: AbortSignal) =>
+  api
+    .get(`${hh(hid)}/people`, { schema: z.object({ people: z.array(Person) }), signal })
+    .then((r) => r.people);
+
+// ---------------------------------------------------------------------------------------------
 // Follows ("Notify me too")
 
 export const followTitle = (hid: string, mediaType: string, tmdbId: number, title: string) =>
@@ -170,6 +183,14 @@ export const followTitle = (hid: string, mediaType: string, tmdbId: number, titl
     { title },
     { schema: z.object({ following: z.boolean() }) },
   );
+
+export const isFollowing = (hid: string, mediaType: string, tmdbId: number, signal?: AbortSignal) =>
+  api
+    .get(`${hh(hid)}/follows/${encodeURIComponent(mediaType)}/${tmdbId}`, {
+      schema: z.object({ following: z.boolean() }),
+      signal,
+    })
+    .then((r) => r.following);
 
 export const unfollowTitle = (hid: string, mediaType: string, tmdbId: number) =>
   api.delete(`${hh(hid)}/follows/${encodeURIComponent(mediaType)}/${tmdbId}`, {

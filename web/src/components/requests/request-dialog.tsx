@@ -8,6 +8,7 @@ import { Dialog } from '@kobalte/core/dialog';
 import { A } from '@solidjs/router';
 import Bell from 'lucide-solid/icons/bell';
 import BellOff from 'lucide-solid/icons/bell-off';
+import BellRing from 'lucide-solid/icons/bell-ring';
 import CircleAlert from 'lucide-solid/icons/circle-alert';
 import Gauge from 'lucide-solid/icons/gauge';
 import LoaderCircle from 'lucide-solid/icons/loader-circle';
@@ -33,25 +34,31 @@ import {
 import { AvailabilityBadge } from './badges.tsx';
 import { Poster } from './poster.tsx';
 
-/** Titles followed in this tab ("Notify me too"); the server keeps the record, this only shows it. */
-const [followed, setFollowed] = createSignal<ReadonlySet<string>>(new Set());
+/**
+ * "Notify me too" as last known in this tab: what the server said (`following` on discover
+ * results and details) or what the member just changed, whichever is newer. The server keeps the
+ * record; a reload reads it back.
+ */
+const [followed, setFollowed] = createSignal<ReadonlyMap<string, boolean>>(new Map());
 const followKey = (t: { mediaType: string; tmdbId: number }) => `${t.mediaType}:${t.tmdbId}`;
-export const isFollowed = (t: { mediaType: string; tmdbId: number }) => followed().has(followKey(t));
+type Followable = { mediaType: string; tmdbId: number; following?: boolean | undefined };
+export const isFollowed = (t: Followable) => followed().get(followKey(t)) ?? t.following ?? false;
+
+/** Takes the server's word for these titles (a fresh read wins over an older local change). */
+export function learnFollows(titles: Followable[]): void {
+  const next = new Map(followed());
+  for (const t of titles) if (t.following !== undefined) next.set(followKey(t), t.following);
+  setFollowed(next);
+}
 
 /** Follows (or stops following) a title, with a toast either way. */
-export async function toggleFollow(
-  hid: string,
-  t: { mediaType: string; tmdbId: number; title: string },
-): Promise<void> {
+export async function toggleFollow(hid: string, t: Followable & { title: string }): Promise<void> {
   const key = followKey(t);
-  const on = !followed().has(key);
+  const on = !isFollowed(t);
   try {
     if (on) await followTitle(hid, t.mediaType, t.tmdbId, t.title);
     else await unfollowTitle(hid, t.mediaType, t.tmdbId);
-    const next = new Set(followed());
-    if (on) next.add(key);
-    else next.delete(key);
-    setFollowed(next);
+    setFollowed(new Map(followed()).set(key, on));
     showToast({
       title: on ? `We will tell you when ${t.title} is available` : `No longer following ${t.title}`,
       tone: 'success',
@@ -128,6 +135,7 @@ export function RequestDialog(props: RequestDialogProps) {
         getQuotaUsage(props.hid, mine.signal),
       ]);
       if (controller !== mine) return;
+      learnFollows([details]);
       setLoad({ state: 'ready', details, usage });
       // "All seasons" only makes sense while every season can still be asked for.
       const open = details.seasons.filter((s) => s.requestable);
@@ -229,13 +237,37 @@ export function RequestDialog(props: RequestDialogProps) {
     }
   };
 
+  const following = () => !!props.title && isFollowed(props.title);
+  /** "Notify me too", or, once following, "Following" with the way to stop. */
   const FollowButton = () => (
-    <Button variant="secondary" onClick={() => void follow()} disabled={followBusy()} data-testid="follow">
-      <Show when={props.title && isFollowed(props.title)} fallback={<Bell size={16} aria-hidden="true" />}>
-        <BellOff size={16} aria-hidden="true" />
+    <div class="flex flex-wrap items-center gap-2">
+      <Show
+        when={following()}
+        fallback={
+          <Button
+            variant="secondary"
+            onClick={() => void follow()}
+            disabled={followBusy()}
+            data-testid="follow"
+          >
+            <Bell size={16} aria-hidden="true" />
+            Notify me too
+          </Button>
+        }
+      >
+        <span
+          class="inline-flex items-center gap-1.5 rounded-full bg-ok-soft px-3 py-1.5 text-sm font-medium text-fg"
+          data-testid="following"
+        >
+          <BellRing size={16} aria-hidden="true" class="text-ok" />
+          Following
+        </span>
+        <Button variant="ghost" onClick={() => void follow()} disabled={followBusy()} data-testid="unfollow">
+          <BellOff size={16} aria-hidden="true" />
+          Stop notifying me
+        </Button>
       </Show>
-      {props.title && isFollowed(props.title) ? 'Stop notifying me' : 'Notify me too'}
-    </Button>
+    </div>
   );
 
   return (

@@ -15,7 +15,7 @@ import {
 } from '../../../components/requests/api.ts';
 import { AvailabilityBadge } from '../../../components/requests/badges.tsx';
 import { Poster } from '../../../components/requests/poster.tsx';
-import { isFollowed, RequestDialog } from '../../../components/requests/request-dialog.tsx';
+import { isFollowed, learnFollows, RequestDialog } from '../../../components/requests/request-dialog.tsx';
 import { Button, EmptyState, ErrorState, Skeleton } from '../../../components/states.tsx';
 import { ApiError, describeError } from '../../../lib/api.ts';
 import { useHousehold } from '../../../lib/household-context.ts';
@@ -62,6 +62,7 @@ export default function DiscoverPage() {
     try {
       const page = await searchTitles(hh.hid(), q, 1, mine.signal);
       if (controller !== mine) return;
+      learnFollows(page.results);
       setLoad({ state: 'ready', query: q, page, results: page.results });
     } catch (err) {
       if (controller !== mine || (err instanceof ApiError && err.code === 'aborted')) return;
@@ -77,6 +78,7 @@ export default function DiscoverPage() {
       const page = await searchTitles(hh.hid(), l.query, l.page.page + 1);
       const now = load();
       if (now.state !== 'ready' || now.query !== l.query) return;
+      learnFollows(page.results);
       const seen = new Set(now.results.map((r) => `${r.mediaType}:${r.tmdbId}`));
       setLoad({
         ...now,
@@ -98,14 +100,15 @@ export default function DiscoverPage() {
     debounce = setTimeout(() => setParams({ q: value.trim() || undefined }, { replace: true }), 300);
   };
 
-  // "/" focuses this page's search box from anywhere on the page (not while typing elsewhere). It
-  // listens on window in the capture phase and stops the key there, so on this page it wins over
-  // the shell's library quick search, which listens on document.
+  // "/" focuses this page's search box from anywhere on the page (not while typing elsewhere).
+  // The rule between "/" listeners: a page's own search box wins over the shell's library quick
+  // search. This listener runs first (window, capture phase) and marks the key handled with
+  // preventDefault; the quick search (document, bubbling) leaves a handled key alone.
   onMount(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key !== '/' || e.metaKey || e.ctrlKey || e.altKey || isTyping(document.activeElement)) return;
+      if (e.key !== '/' || e.defaultPrevented || e.metaKey || e.ctrlKey || e.altKey) return;
+      if (isTyping(document.activeElement)) return;
       e.preventDefault();
-      e.stopPropagation();
       input?.focus();
       input?.select();
     };

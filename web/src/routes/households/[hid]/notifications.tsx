@@ -4,6 +4,7 @@ import CircleCheck from 'lucide-solid/icons/circle-check';
 import LoaderCircle from 'lucide-solid/icons/loader-circle';
 import Plus from 'lucide-solid/icons/plus';
 import Radio from 'lucide-solid/icons/radio';
+import Send from 'lucide-solid/icons/send';
 import { createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
 import { createConfirm } from '../../../components/confirm-dialog.tsx';
 import {
@@ -15,6 +16,7 @@ import {
   getChannels,
   getPreferences,
   removeChannel,
+  testChannel,
   updateChannel,
   updatePreferences,
 } from '../../../components/notifications/api.ts';
@@ -132,6 +134,29 @@ export default function NotificationSettingsPage() {
       await readChannels(true);
     } catch (err) {
       showToast({ title: `Could not change ${c.name}`, description: describeError(err), tone: 'error' });
+    }
+  };
+
+  // "Send test": one message now; the answer (or why there was none) in a toast and on the row.
+  const [testing, setTesting] = createSignal<ReadonlySet<string>>(new Set());
+  const sendTest = async (c: Channel) => {
+    setTesting(new Set([...testing(), c.id]));
+    try {
+      const r = await testChannel(hh.hid(), c.id);
+      const l = channels();
+      if (l.state === 'ready')
+        setChannels({ state: 'ready', value: l.value.map((x) => (x.id === c.id ? r.channel : x)) });
+      showToast(
+        r.ok
+          ? { title: `Test sent to ${c.name}`, description: r.message, tone: 'success' }
+          : { title: `Test to ${c.name} did not arrive`, description: r.message, tone: 'error' },
+      );
+    } catch (err) {
+      showToast({ title: `Could not test ${c.name}`, description: describeError(err), tone: 'error' });
+    } finally {
+      const next = new Set(testing());
+      next.delete(c.id);
+      setTesting(next);
     }
   };
 
@@ -322,7 +347,19 @@ export default function NotificationSettingsPage() {
                         </Show>
                       </div>
                       <Show when={mayManage(c)}>
-                        <div class="flex gap-2">
+                        <div class="flex flex-wrap gap-2">
+                          <Button
+                            variant="secondary"
+                            onClick={() => void sendTest(c)}
+                            disabled={testing().has(c.id)}
+                            aria-busy={testing().has(c.id)}
+                          >
+                            <Show when={testing().has(c.id)} fallback={<Send size={16} aria-hidden="true" />}>
+                              <LoaderCircle size={16} class="animate-spin" aria-hidden="true" />
+                            </Show>
+                            {testing().has(c.id) ? 'Sending…' : 'Send test'}
+                            <span class="sr-only"> to {c.name}</span>
+                          </Button>
                           <Button variant="secondary" onClick={() => void toggleEnabled(c)}>
                             {c.enabled ? 'Pause' : 'Turn on'}
                             <span class="sr-only"> {c.name}</span>

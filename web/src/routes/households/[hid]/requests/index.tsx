@@ -119,9 +119,12 @@ export default function RequestsPage() {
     setLoad({ ...l, requests: l.requests.map((x) => (x.id === r.id ? r : x)) });
   };
 
-  // Live: a change to one of mine arrives as request.updated (re-read that one); a new request
-  // in the household as request.created (re-read the first page). Messages are hints only, and
-  // everything is read again after a reconnect.
+  // Live: a change to a request arrives as request.updated (re-read that one, or the first page
+  // when it is not listed: it may now match the filters). Members hear of their own requests;
+  // those who manage requests of everyone's, whoever changed it (Overseerr's webhook, another
+  // admin), so the "All requests" queue keeps itself current. A new request in the household
+  // arrives as request.created (re-read the first page). Messages are hints only, and everything
+  // is read again after a reconnect.
   onMount(() => {
     const offs = [
       realtime.subscribe<{ type: string; data?: { requestId?: string } }>('request.updated', (m) => {
