@@ -355,10 +355,31 @@ describe('app shell', () => {
         const bottom = page.getByTestId('bottom-nav');
         expect(await bottom.isVisible()).toBe(true);
         expect(await page.getByRole('navigation', { name: 'Main', exact: true }).isVisible()).toBe(false);
-        const home = bottom.getByRole('link', { name: 'Home' });
-        expect(await home.getAttribute('aria-current')).toBe('page');
         const box = (await bottom.boundingBox())!;
         expect(box.y + box.height).toBeCloseTo(844, 0);
+        // four places and "More", which holds the rest and is lit because Home is one of them
+        expect(await bottom.getByRole('link').allTextContents()).toEqual([
+          'Household',
+          'Library',
+          'Discover',
+          'Downloads',
+        ]);
+        const more = bottom.getByRole('button', { name: 'More' });
+        expect(await more.getAttribute('data-active')).toBe('');
+        await more.click();
+        const sheet = page.getByRole('dialog', { name: 'More' });
+        await sheet.waitFor();
+        expect(await sheet.getByRole('link', { name: 'Home' }).getAttribute('aria-current')).toBe('page');
+        expect(await sheet.getByRole('link', { name: 'Members' }).isVisible()).toBe(true);
+        await expectNoA11yViolations(page);
+        // a link in the sheet navigates and closes it; a page in the bar turns "More" off
+        await sheet.getByRole('link', { name: 'Account' }).click();
+        await page.waitForURL(/\/account$/);
+        await sheet.waitFor({ state: 'detached' });
+        await bottom.getByRole('link', { name: 'Library' }).click();
+        await page.waitForURL(/\/library$/);
+        expect(await bottom.getByRole('link', { name: 'Library' }).getAttribute('aria-current')).toBe('page');
+        expect(await more.getAttribute('data-active')).toBeNull();
       },
       { context: { ...asOlivia(), viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } },
     );

@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { navItems, primaryNavItems, resolveNav } from './nav.ts';
+import { activeNavItem, navItems, PHONE_SLOTS, phoneNav, resolveNav } from './nav.ts';
 
 const routesDir = join(import.meta.dirname, 'routes');
 
@@ -46,11 +46,39 @@ describe('the navigation model', () => {
     }
   });
 
-  it('has no two entries for the same page, and no more primary entries than the phone bar shows', () => {
+  it('has no two entries for the same page, and no more primary entries than the phone bar holds beside "More"', () => {
     const hrefs = navItems.map((i) => i.href);
     expect(new Set(hrefs).size).toBe(hrefs.length);
-    expect(navItems.filter((i) => i.primary).length).toBeLessThanOrEqual(5);
-    expect(primaryNavItems()).toEqual(navItems.filter((i) => i.primary));
+    expect(navItems.filter((i) => i.primary).length).toBeLessThanOrEqual(PHONE_SLOTS - 1);
+  });
+
+  it('on a phone every entry is in the bar or under "More", and the bar never overflows', () => {
+    const visitors = [
+      resolveNav({ signedIn: false }),
+      resolveNav({ signedIn: true }),
+      resolveNav({ signedIn: true, household: { id: 'hh_1', role: 'member' } }),
+      resolveNav({ signedIn: true, household: { id: 'hh_1', role: 'owner' } }),
+    ];
+    for (const visible of visitors) {
+      const { bar, more } = phoneNav(visible);
+      expect([...bar, ...more].map((i) => i.href).sort()).toEqual(visible.map((i) => i.href).sort());
+      expect(bar.length + (more.length > 0 ? 1 : 0)).toBeLessThanOrEqual(PHONE_SLOTS);
+      if (visible.length <= PHONE_SLOTS) expect(more).toEqual([]);
+      else expect(bar.every((i) => i.primary)).toBe(true);
+    }
+    // a member with a household: the four primary entries, the rest one tap away
+    const member = phoneNav(resolveNav({ signedIn: true, household: { id: 'hh_1', role: 'member' } }));
+    expect(member.bar.map((i) => i.label)).toEqual(['Household', 'Library', 'Discover', 'Downloads']);
+    expect(member.more.map((i) => i.label)).toContain('Account');
+  });
+
+  it('names the page by its longest matching entry', () => {
+    const visible = resolveNav({ signedIn: true, household: { id: 'hh_1', role: 'owner' } });
+    expect(activeNavItem(visible, '/')?.label).toBe('Home');
+    expect(activeNavItem(visible, '/households/hh_1')?.label).toBe('Household');
+    expect(activeNavItem(visible, '/households/hh_1/settings/members')?.label).toBe('Members');
+    expect(activeNavItem(visible, '/households/hh_1/library/s1/2')?.label).toBe('Library');
+    expect(activeNavItem(visible, '/households/hh_10/library')).toBeUndefined();
   });
 
   it('anonymous visitors see only entries that need nothing; members see no admin entries', () => {

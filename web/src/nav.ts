@@ -28,7 +28,10 @@ export interface NavItem {
   icon: (props: LucideProps) => JSX.Element;
   /** Active only on an exact path match (the home route would otherwise match everything). */
   end?: boolean;
-  /** Shown in the phone bottom bar; keep at most five of these, the rest live in the side bar only. */
+  /**
+   * One of the four places in the phone bottom bar (the fifth is "More", which holds everything
+   * else); keep at most four. When a visitor has five entries or fewer, all of them sit in the bar.
+   */
   primary?: boolean;
   section?: 'main' | 'admin';
   /** `household`: the href holds `:hid`; `admins`: only for owners and admins of that household. */
@@ -36,7 +39,7 @@ export interface NavItem {
 }
 
 export const navItems: readonly NavItem[] = [
-  { href: '/', label: 'Home', icon: House, end: true, primary: true, section: 'main' },
+  { href: '/', label: 'Home', icon: House, end: true, section: 'main' },
   {
     href: '/households/:hid',
     label: 'Household',
@@ -54,12 +57,11 @@ export const navItems: readonly NavItem[] = [
     section: 'main',
     needs: 'household',
   },
-  // Discover and Requests stay out of the phone bar (Home, Household, Library, Downloads, Account
-  // fill its five places); on phones they are reached from each other and from notifications.
   {
     href: '/households/:hid/discover',
     label: 'Discover',
     icon: Compass,
+    primary: true,
     section: 'main',
     needs: 'household',
   },
@@ -125,7 +127,6 @@ export const navItems: readonly NavItem[] = [
     href: '/account',
     label: 'Account',
     icon: CircleUserRound,
-    primary: true,
     section: 'main',
     needs: 'signed-in',
   },
@@ -151,5 +152,25 @@ export function resolveNav(ctx: NavContext, items: readonly NavItem[] = navItems
   return out;
 }
 
-export const primaryNavItems = (items: readonly NavItem[] = navItems): NavItem[] =>
-  items.filter((item) => item.primary).slice(0, 5);
+/** Places in the phone bottom bar, "More" included. */
+export const PHONE_SLOTS = 5;
+
+/**
+ * The phone bottom bar for the visitor's entries (from `resolveNav`): all of them when they fit,
+ * else the primary ones (at most four) and a "More" sheet holding the rest, so every entry of the
+ * side bar is reachable on a phone too.
+ */
+export function phoneNav(visible: readonly NavItem[]): { bar: NavItem[]; more: NavItem[] } {
+  if (visible.length <= PHONE_SLOTS) return { bar: [...visible], more: [] };
+  const bar = visible.filter((item) => item.primary).slice(0, PHONE_SLOTS - 1);
+  return { bar, more: visible.filter((item) => !bar.includes(item)) };
+}
+
+/** The entry a path belongs to: the longest match wins (`/households/x/settings/members` is Members). */
+export function activeNavItem(visible: readonly NavItem[], path: string): NavItem | undefined {
+  const hits = visible.filter((item) =>
+    item.end ? path === item.href : path === item.href || path.startsWith(`${item.href}/`),
+  );
+  hits.sort((a, b) => b.href.length - a.href.length);
+  return hits[0];
+}

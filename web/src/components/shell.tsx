@@ -1,11 +1,24 @@
+import { Dialog } from '@kobalte/core/dialog';
 import { A, useLocation } from '@solidjs/router';
-import { createEffect, createMemo, For, on, onCleanup, onMount, type ParentProps, Show } from 'solid-js';
+import Ellipsis from 'lucide-solid/icons/ellipsis';
+import X from 'lucide-solid/icons/x';
+import {
+  createEffect,
+  createMemo,
+  createSignal,
+  For,
+  on,
+  onCleanup,
+  onMount,
+  type ParentProps,
+  Show,
+} from 'solid-js';
 import { ApiError } from '../lib/api.ts';
 import { getRealtimeTicket } from '../lib/identity.ts';
 import { currentHousehold, ensureMe, meState, refreshMe } from '../lib/session.ts';
 import { ToastRegion } from '../lib/toast.tsx';
 import { realtime } from '../lib/ws.ts';
-import { type NavItem, primaryNavItems, resolveNav } from '../nav.ts';
+import { activeNavItem, type NavItem, phoneNav, resolveNav } from '../nav.ts';
 import { AccountMenu } from './account-menu.tsx';
 import { Brand } from './brand.tsx';
 import { ConnectionBanner, ConnectionPill } from './connection-status.tsx';
@@ -88,7 +101,44 @@ function SideNav() {
   );
 }
 
+const barLink = 'group flex flex-col items-center gap-1 px-2 pt-2.5 pb-2 text-[11px] font-medium text-muted';
+const barPill =
+  'flex h-7 w-14 items-center justify-center rounded-full transition-colors group-aria-[current=page]:bg-accent-soft';
+
 function BottomNav() {
+  const location = useLocation();
+  const [moreOpen, setMoreOpen] = createSignal(false);
+  const layout = () => phoneNav(visibleNav());
+  const moreMain = () => layout().more.filter((item) => item.section !== 'admin');
+  const moreAdmin = () => layout().more.filter((item) => item.section === 'admin');
+  // "More" is lit when the page shown is one of the entries it holds.
+  const moreActive = () => {
+    const active = activeNavItem(visibleNav(), location.pathname);
+    return active !== undefined && layout().more.some((item) => item.href === active.href);
+  };
+  createEffect(
+    on(
+      () => location.pathname,
+      () => setMoreOpen(false),
+      { defer: true },
+    ),
+  );
+
+  const sheetLink = (item: NavItem) => (
+    <li>
+      <A
+        href={item.href}
+        end={item.end}
+        onClick={() => setMoreOpen(false)}
+        class="group flex items-center gap-3 rounded-lg px-3 py-3 text-sm font-medium text-muted hover:bg-raised hover:text-fg"
+        activeClass="!bg-accent-soft !text-fg"
+      >
+        <item.icon size={20} aria-hidden="true" class="shrink-0 group-aria-[current=page]:text-accent" />
+        {item.label}
+      </A>
+    </li>
+  );
+
   return (
     <nav
       aria-label="Main (phone)"
@@ -96,16 +146,11 @@ function BottomNav() {
       class="fixed inset-x-0 bottom-0 z-40 border-t border-line bg-surface/95 pb-[env(safe-area-inset-bottom)] backdrop-blur md:hidden"
     >
       <ul class="mx-auto flex max-w-md justify-around">
-        <For each={primaryNavItems(visibleNav())}>
+        <For each={layout().bar}>
           {(item) => (
             <li class="flex-1">
-              <A
-                href={item.href}
-                end={item.end}
-                class="group flex flex-col items-center gap-1 px-2 pt-2.5 pb-2 text-[11px] font-medium text-muted"
-                activeClass="!text-fg"
-              >
-                <span class="flex h-7 w-14 items-center justify-center rounded-full transition-colors group-aria-[current=page]:bg-accent-soft">
+              <A href={item.href} end={item.end} class={barLink} activeClass="!text-fg">
+                <span class={barPill}>
                   <item.icon size={20} aria-hidden="true" class="group-aria-[current=page]:text-accent" />
                 </span>
                 {item.label}
@@ -113,6 +158,56 @@ function BottomNav() {
             </li>
           )}
         </For>
+        <Show when={layout().more.length > 0}>
+          <li class="flex-1">
+            <Dialog open={moreOpen()} onOpenChange={setMoreOpen}>
+              <Dialog.Trigger
+                class={`${barLink} w-full`}
+                classList={{ '!text-fg': moreActive() }}
+                data-active={moreActive() ? '' : undefined}
+              >
+                <span class={barPill} classList={{ 'bg-accent-soft': moreActive() }}>
+                  <Ellipsis size={20} aria-hidden="true" classList={{ 'text-accent': moreActive() }} />
+                </span>
+                More
+              </Dialog.Trigger>
+              <Dialog.Portal>
+                <Dialog.Overlay class="fixed inset-0 z-50 bg-black/60 backdrop-blur-sm md:hidden" />
+                {/* An explicit role: Kobalte leaves the alertdialog role of a page's confirm dialog on this one. */}
+                <Dialog.Content
+                  role="dialog"
+                  class="fixed inset-x-0 bottom-0 z-50 max-h-[80dvh] overflow-y-auto rounded-t-2xl border-t border-line bg-surface px-3 pt-3 pb-[calc(env(safe-area-inset-bottom)+1rem)] shadow-2xl outline-none md:hidden"
+                >
+                  <div class="flex items-center justify-between px-3 pb-2">
+                    <Dialog.Title class="text-base font-semibold">More</Dialog.Title>
+                    <Dialog.CloseButton
+                      class="rounded-lg p-2 text-muted hover:bg-raised hover:text-fg"
+                      aria-label="Close"
+                    >
+                      <X size={18} aria-hidden="true" />
+                    </Dialog.CloseButton>
+                  </div>
+                  <nav aria-label="More">
+                    <ul class="space-y-1">
+                      <For each={moreMain()}>{sheetLink}</For>
+                    </ul>
+                    <Show when={moreAdmin().length > 0}>
+                      <p
+                        class="mt-4 mb-1 px-3 text-xs font-semibold tracking-wide text-muted uppercase"
+                        id="more-manage"
+                      >
+                        Manage
+                      </p>
+                      <ul class="space-y-1" aria-labelledby="more-manage">
+                        <For each={moreAdmin()}>{sheetLink}</For>
+                      </ul>
+                    </Show>
+                  </nav>
+                </Dialog.Content>
+              </Dialog.Portal>
+            </Dialog>
+          </li>
+        </Show>
       </ul>
     </nav>
   );
@@ -122,15 +217,8 @@ function BottomNav() {
 export function Shell(props: ParentProps) {
   const location = useLocation();
   let main: HTMLElement | undefined;
-  const currentLabel = () => {
-    const path = location.pathname;
-    // The longest matching entry wins, so /households/x/settings/members is "Members", not "Household".
-    const hits = visibleNav().filter((item) =>
-      item.end ? path === item.href : path === item.href || path.startsWith(`${item.href}/`),
-    );
-    hits.sort((a, b) => b.href.length - a.href.length);
-    return hits[0]?.label ?? '';
-  };
+  // The longest matching entry wins, so /households/x/settings/members is "Members", not "Household".
+  const currentLabel = () => activeNavItem(visibleNav(), location.pathname)?.label ?? '';
 
   onMount(() => void ensureMe());
 
