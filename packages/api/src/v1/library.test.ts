@@ -150,6 +150,37 @@ describe('library routes', () => {
     expect(unwatched.body.total + watched.body.total).toBe(240);
   });
 
+  it("lists a section's genres and years for its filters, briefly cacheable, only where the member may look", async () => {
+    const filters = await frank.request('GET', `${base}/sections/${DEMO_MACHINE_ID}/1/filters`);
+    expect(filters.status).toBe(200);
+    expect(filters.headers.get('cache-control')).toBe('private, max-age=60');
+    tokenFree(filters);
+    const genres = filters.body.genres as { key: string; title: string }[];
+    // Exactly what Plex lists for the section, A→Z.
+    const direct = await ownerPms().filterChoices('1', 'genre');
+    expect(genres.map((g) => g.title)).toEqual(direct.map((g) => g.title).sort((a, b) => a.localeCompare(b)));
+    const pick = genres[0] as { key: string; title: string };
+    const byKey = await frank.request(
+      'GET',
+      `${base}/sections/${DEMO_MACHINE_ID}/1/items?genre=${pick.key}&limit=1`,
+    );
+    expect(byKey.body.total).toBeGreaterThan(0);
+    expect(byKey.body.total).toBeLessThan(240);
+    const years = filters.body.years as number[];
+    expect(years.length).toBeGreaterThan(1);
+    expect(years).toEqual([...years].sort((a, b) => b - a));
+    const inYear = await frank.request(
+      'GET',
+      `${base}/sections/${DEMO_MACHINE_ID}/1/items?year=${years.at(-1)}&limit=1`,
+    );
+    expect(inYear.body.total).toBeGreaterThan(0);
+    // A section frank's share leaves out does not exist for him; olivia reads it.
+    const hidden = await frank.request('GET', `${base}/sections/${DEMO_MACHINE_ID}/3/filters`);
+    expect(hidden.status).toBe(404);
+    expect(hidden.body.error.code).toBe('library.not_found');
+    expect((await olivia.request('GET', `${base}/sections/${DEMO_MACHINE_ID}/3/filters`)).status).toBe(200);
+  });
+
   it('refuses bad input with 400 and the offending fields, never a 500', async () => {
     const cases: [string, string][] = [
       [`${base}/sections/${DEMO_MACHINE_ID}/1/items?limit=500`, 'query.limit'],
@@ -158,6 +189,7 @@ describe('library routes', () => {
       [`${base}/sections/${DEMO_MACHINE_ID}/1/items?unwatched=maybe`, 'query.unwatched'],
       [`${base}/sections/${DEMO_MACHINE_ID}/1/items?year=99`, 'query.year'],
       [`${base}/sections/${DEMO_MACHINE_ID}/movies/items`, 'param.sectionKey'],
+      [`${base}/sections/${DEMO_MACHINE_ID}/movies/filters`, 'param.sectionKey'],
       [`${base}/sections/not_a*server/1/items`, 'param.serverId'],
       [`${base}/items/${DEMO_MACHINE_ID}/abc`, 'param.ratingKey'],
       [`${base}/search`, 'query.q'],
@@ -385,6 +417,7 @@ describe('library routes', () => {
         'GET /search',
         'GET /sections',
         'GET /sections/{serverId}/{sectionKey}/collections',
+        'GET /sections/{serverId}/{sectionKey}/filters',
         'GET /sections/{serverId}/{sectionKey}/items',
         'GET /sync',
         'POST /sync',

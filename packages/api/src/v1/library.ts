@@ -23,6 +23,7 @@ import {
   children,
   collection,
   collections,
+  FILTERS_CACHE_MS,
   getImage,
   ImageInput,
   ItemDetail,
@@ -37,10 +38,12 @@ import {
   RecentlyAddedInput,
   recentlyAdded,
   SearchInput,
+  SectionFilters,
   SectionInfo,
   StartSyncInput,
   SyncStatus,
   search,
+  sectionFilters,
   sections,
   startSync,
   syncStatus,
@@ -144,6 +147,7 @@ const pageOf = (name: string) =>
     .openapi(name);
 const ItemsPage = pageOf('LibraryItemsPage');
 const Status = SyncStatus.extend({}).openapi('LibrarySyncStatus');
+const Filters = SectionFilters.extend({}).openapi('LibrarySectionFilters');
 
 const SectionsOut = z.object({ sections: z.array(Section), unavailable: z.array(Down) });
 const SearchOut = z.object({
@@ -197,6 +201,28 @@ export function libraryRoutes(system: LibraryRouteSystem) {
     async (c) => {
       const { serverId, sectionKey } = c.req.valid('param');
       return c.json(await items(await deps(c), { ...c.req.valid('query'), serverId, sectionKey }), 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: `${BASE}/sections/{serverId}/{sectionKey}/filters`,
+      tags,
+      summary: "The section's genres and years, for its filter controls (briefly cached)",
+      ...guard({ auth: 'household' }),
+      request: { params: SectionParams },
+      responses: {
+        200: json(Filters, 'Genres (the key is what `items` takes as `genre`) and years, newest first'),
+        ...libraryErrors,
+      },
+    }),
+    async (c) => {
+      const { serverId, sectionKey } = c.req.valid('param');
+      const filters = await sectionFilters(await deps(c), { serverId, sectionKey });
+      return c.json(filters, 200, {
+        'cache-control': `private, max-age=${Math.floor(FILTERS_CACHE_MS / 1000)}`,
+      });
     },
   );
 

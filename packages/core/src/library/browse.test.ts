@@ -41,8 +41,9 @@ beforeAll(async () => {
   if (!pms) throw new Error('no server');
   hidden = pms
     .addItems('3', [
-      { title: 'Zebra Home Movie', tmdbId: 99_000_001 },
-      { title: 'Zebra Birthday', tmdbId: 99_000_002 },
+      // A genre no generated title has: only this section lists it.
+      { title: 'Zebra Home Movie', tmdbId: 99_000_001, genres: ['Home Movies'] },
+      { title: 'Zebra Birthday', tmdbId: 99_000_002, genres: ['Home Movies', 'Comedy'] },
     ])
     .map((m) => ({ ratingKey: m.ratingKey, title: m.title, tmdbId: Number(m.ratingKey) }));
   hidden = hidden.map((h, i) => ({ ...h, tmdbId: 99_000_001 + i }));
@@ -161,6 +162,67 @@ describe('browsing as a member (SQLite)', () => {
     expect(unwatched.total + watched.total).toBe(240);
     expect(unwatched.items.every((i) => !i.watched)).toBe(true);
     expect(watched.items.every((i) => i.watched)).toBe(true);
+  });
+
+  it("lists a section's genres and years from Plex, filterable by key, within what the member may see", async () => {
+    Library.clearFiltersCache();
+    const pms = world.servers.get(machine);
+    if (!pms) throw new Error('no server');
+    const direct = createPlexServerClient({
+      baseUrl: pms.url,
+      token: OWNER_TOKEN,
+      http: deps.http,
+      integrationKey: 't',
+    });
+    const movies = await owner(() => Library.sectionFilters(deps, { sectionKey: '1' }));
+    const plexGenres = await direct.filterChoices('1', 'genre');
+    expect(movies.genres.map((g) => g.title)).toEqual(
+      plexGenres.map((g) => g.title).sort((a, b) => a.localeCompare(b, 'en')),
+    );
+    expect(movies.genres.length).toBeGreaterThan(5);
+    expect(movies.genres.map((g) => g.title)).not.toContain('Home Movies');
+    // A choice's key is what `items` filters by.
+    const drama = movies.genres.find((g) => g.title === 'Drama');
+    expect(drama).toBeDefined();
+    const byKey = await owner(() => Library.items(deps, { sectionKey: '1', genre: drama?.key, limit: 1 }));
+    const byName = await owner(() => Library.items(deps, { sectionKey: '1', genre: 'Drama', limit: 1 }));
+    expect(byKey.total).toBeGreaterThan(0);
+    expect(byKey.total).toBe(byName.total);
+    const newest = (await owner(() => Library.items(deps, { sectionKey: '1', sort: 'year', limit: 1 })))
+      .items[0];
+    expect(movies.years[0]).toBe(newest?.year);
+    expect(movies.years).toEqual([...movies.years].sort((a, b) => b - a));
+
+    // "Home Videos" has its own genres; Frank, who was not given it, gets "no such section".
+    const home = await fiona(() => Library.sectionFilters(deps, { sectionKey: '3' }));
+    expect(home.genres.map((g) => g.title)).toEqual(expect.arrayContaining(['Comedy', 'Home Movies']));
+    expect(await failure(frank(() => Library.sectionFilters(deps, { sectionKey: '3' })))).toBeInstanceOf(
+      LibraryNotFoundError,
+    );
+    await expect(owner(() => Library.sectionFilters(deps, { sectionKey: 'x' }))).rejects.toMatchObject({
+      kind: 'invalid',
+    });
+  });
+
+  it('caches filter choices for a minute; a Plex failure is a clear unavailable error', async () => {
+    Library.clearFiltersCache();
+    const pms = world.servers.get(machine);
+    if (!pms) throw new Error('no server');
+    const hits = () => pms.hits().byRoute['GET /library/sections/2/genre'] ?? 0;
+    const before = hits();
+    const first = await owner(() => Library.sectionFilters(deps, { sectionKey: '2' }));
+    expect(hits()).toBe(before + 1);
+    expect(await owner(() => Library.sectionFilters(deps, { sectionKey: '2' }))).toEqual(first);
+    expect(hits()).toBe(before + 1);
+    deps.base.clock.advance(Library.FILTERS_CACHE_MS);
+    await owner(() => Library.sectionFilters(deps, { sectionKey: '2' }));
+    expect(hits()).toBe(before + 2);
+
+    pms.faults.add({ path: '/library/sections/2/genre', status: 500 });
+    deps.base.clock.advance(Library.FILTERS_CACHE_MS);
+    const down = await failure(owner(() => Library.sectionFilters(deps, { sectionKey: '2' })));
+    expect(down).toBeInstanceOf(LibraryUnavailableError);
+    expect(down.message).toMatch(/Olivia/);
   });
 
   it('details a movie, a show with its seasons and a season with its episodes', async () => {

@@ -174,6 +174,64 @@ export const items = fn(ItemsInput, async (deps: LibraryDeps, input): Promise<Pa
 });
 
 // ---------------------------------------------------------------------------------------------
+// A section's filter choices
+
+export const FiltersInput = z.object({ serverId: ServerId, sectionKey: Key });
+
+export const FilterChoice = z.object({
+  /** What `items` takes as `genre` (Plex's tag id). */
+  key: z.string(),
+  title: z.string(),
+});
+export const SectionFilters = z.object({
+  /** The genres the section's items have, A→Z. */
+  genres: z.array(FilterChoice),
+  /** The years the section's items are from, newest first. */
+  years: z.array(z.number().int()),
+});
+export type SectionFilters = z.infer<typeof SectionFilters>;
+
+/** Genres change when Plex scans; a minute's staleness costs nothing and saves two calls per visit. */
+export const FILTERS_CACHE_MS = 60_000;
+const FILTERS_CACHE_MAX = 500;
+const filtersCache = new Map<string, { at: number; value: SectionFilters }>();
+
+/** Forgets cached filter choices (tests). */
+export function clearFiltersCache(): void {
+  filtersCache.clear();
+}
+
+/**
+ * The genres and years of one section, read from Plex (`/library/sections/{key}/genre` and
+ * `/year`) for the filter controls. Visibility is checked on every call; the answer is cached
+ * briefly per household, server, section and (for a friend's own share token) member.
+ */
+export const sectionFilters = fn(FiltersInput, async (deps: LibraryDeps, input): Promise<SectionFilters> => {
+  const view = await memberView(deps);
+  const server = await visibleSection(view, input.serverId, input.sectionKey);
+  const who = server.viaShare ? view.access.userId : '*';
+  const cacheKey = `${view.householdId}|${server.id}|${input.sectionKey}|${who}`;
+  const now = deps.clock.now();
+  const hit = filtersCache.get(cacheKey);
+  if (hit && now - hit.at < FILTERS_CACHE_MS) return hit.value;
+  const [genres, years] = await Promise.all([
+    onServer(deps, view, server, (c) => c.filterChoices(input.sectionKey, 'genre')),
+    onServer(deps, view, server, (c) => c.filterChoices(input.sectionKey, 'year')),
+  ]);
+  const value: SectionFilters = {
+    genres: genres
+      .filter((g) => g.title.trim() !== '')
+      .sort((a, b) => a.title.localeCompare(b.title, 'en', { sensitivity: 'base' })),
+    years: [...new Set(years.map((y) => Number(y.key)).filter((y) => Number.isInteger(y) && y > 0))].sort(
+      (a, b) => b - a,
+    ),
+  };
+  if (filtersCache.size >= FILTERS_CACHE_MAX) filtersCache.clear();
+  filtersCache.set(cacheKey, { at: now, value });
+  return value;
+});
+
+// ---------------------------------------------------------------------------------------------
 // One item
 
 export const ItemInput = z.object({ serverId: ServerId, ratingKey: Key });

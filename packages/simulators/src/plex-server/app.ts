@@ -207,6 +207,42 @@ export function plexServerApp(
     });
   });
 
+  // A section's filter choices (PA `listFilterChoices` → `/library/sections/{key}/{field}`): the
+  // values its items have, each a Directory `{fastKey, key, title, type}` whose key is what the
+  // `/all` filter takes (a genre's tag id, a year).
+  const CHOICE_TITLE = { genre: 'By Genre', year: 'By Year' } as const;
+  app.get('/library/sections/:key/:field{genre|year}', (c) => {
+    const section = lib.section(c.req.param('key'));
+    if (!section) return htmlError(c, 404, 'Not Found');
+    const field = c.req.param('field') as 'genre' | 'year';
+    const typeParam = c.req.query('type');
+    if (typeParam !== undefined && !/^\d+$/.test(typeParam)) return htmlError(c, 400, 'Bad Request');
+    // Only top-level items carry genres and years here; seasons and episodes list none.
+    const top = typeParam === undefined || Number(typeParam) === TYPE_NUMBER[section.spec.type];
+    const choices = top ? lib.choices(section, field) : [];
+    const json = sectionJson(section);
+    return container(c, {
+      size: choices.length,
+      allowSync: false,
+      art: json.art,
+      content: 'secondary',
+      identifier: 'com.plexapp.plugins.library',
+      mediaTagPrefix: '/system/bundle/media/flags/',
+      mediaTagVersion: 1_700_000_000,
+      nocache: true,
+      thumb: json.thumb,
+      title1: section.spec.title,
+      title2: CHOICE_TITLE[field],
+      viewGroup: 'secondary',
+      Directory: choices.map((ch) => ({
+        fastKey: `/library/sections/${section.spec.key}/all?${field}=${ch.key}`,
+        key: ch.key,
+        title: ch.title,
+        type: field,
+      })),
+    });
+  });
+
   // PA's `section.collections()` asks `/all?type=18`; Plex Web uses `/collections`.
   const collectionList = (c: Context, section: SectionState) => {
     const cols = lib.collectionsOf(section.spec.key);

@@ -128,7 +128,9 @@ export interface Overrides {
   tmdbId?: number;
   imdbId?: string;
   tvdbId?: number;
+  /** Genre names; the library turns them into tag ids (`genreIds`) before generating. */
   genres?: string[];
+  genreIds?: number[];
   summary?: string;
   addedAt?: number;
   viewCount?: number;
@@ -158,11 +160,13 @@ export function makeTopLevel(
   const addedAt = overrides.addedAt ?? ctx.anchor - Math.floor(r() * FIVE_YEARS);
   const updatedAt = Math.min(ctx.anchor, addedAt + Math.floor(r() * 60 * 24 * 3600));
   const watched = overrides.viewCount ?? (r() < 0.3 ? 1 + Math.floor(r() * 3) : 0);
-  const genreIds = overrides.genres
-    ? overrides.genres
-        .map((g) => GENRES.find((x) => x.tag.toLowerCase() === g.toLowerCase())?.id ?? 0)
-        .filter(Boolean)
-    : [...new Set([pick(r, GENRES).id, pick(r, GENRES).id])];
+  const genreIds = overrides.genreIds
+    ? overrides.genreIds
+    : overrides.genres
+      ? overrides.genres
+          .map((g) => GENRES.find((x) => x.tag.toLowerCase() === g.toLowerCase())?.id ?? 0)
+          .filter(Boolean)
+      : [...new Set([pick(r, GENRES).id, pick(r, GENRES).id])];
   // Ids are spread by the server seed and kept unique per server by the item index.
   const salt = ctx.serverSeed % 1000;
   const tmdbId = overrides.tmdbId ?? 100_000 + salt * 200_000 + index * 2 + (kind === 'show' ? 1 : 0);

@@ -150,6 +150,9 @@ export class Library {
   sessions: SessionSpec[] = [];
   #cache = new Map<string, Node[]>();
   #guids: Map<string, Node> | null = null;
+  #choiceCache = new Map<string, { key: string; title: string }[]>();
+  /** Genre tags by id: the generator's vocabulary, plus any name an added item brings (as a scan would). */
+  readonly #genres = new Map<number, string>(GENRES.map((g) => [g.id, g.tag]));
 
   constructor(options: LibraryOptions) {
     this.machineIdentifier = options.machineIdentifier;
@@ -181,10 +184,49 @@ export class Library {
 
   #make(section: SectionState, overrides: Overrides): Node {
     const index = this.#nextIndex++;
-    const node = makeTopLevel(this.ctx, section.spec.type, section.spec.key, index, 1000 + index, overrides);
+    const { genres, ...rest } = overrides;
+    const resolved = genres ? { ...rest, genreIds: [...new Set(genres.map((g) => this.genreId(g)))] } : rest;
+    const node = makeTopLevel(this.ctx, section.spec.type, section.spec.key, index, 1000 + index, resolved);
     this.#top.set(node.ratingKey, node);
     if (this.#guids) for (const g of guidsOf(node)) this.#guids.set(g, node);
     return node;
+  }
+
+  /** The tag id of a genre name (case-insensitive); an unknown name becomes a new tag. */
+  genreId(name: string): number {
+    const known = this.#findGenre(name.trim());
+    if (known !== undefined) return known;
+    const id = Math.max(...this.#genres.keys()) + 1;
+    this.#genres.set(id, name.trim());
+    return id;
+  }
+
+  genreTag(id: number): string {
+    return this.#genres.get(id) ?? 'Unknown';
+  }
+
+  /**
+   * The filter choices of a section's field, as `/library/sections/{key}/{field}` lists them: only
+   * values some top-level item has. Genres A→Z by tag, years newest first.
+   */
+  choices(section: SectionState, field: 'genre' | 'year'): { key: string; title: string }[] {
+    const cacheKey = `choices|${section.spec.key}|${field}`;
+    const hit = this.#choiceCache.get(cacheKey);
+    if (hit) return hit;
+    let out: { key: string; title: string }[];
+    if (field === 'genre') {
+      const ids = new Set<number>();
+      for (const n of section.items) for (const g of n.genreIds) ids.add(g);
+      out = [...ids]
+        .map((id) => ({ key: String(id), title: this.genreTag(id) }))
+        .sort((a, b) => a.title.localeCompare(b.title, 'en'));
+    } else {
+      const years = new Set<number>();
+      for (const n of section.items) years.add(n.year);
+      out = [...years].sort((a, b) => b - a).map((y) => ({ key: String(y), title: String(y) }));
+    }
+    this.#choiceCache.set(cacheKey, out);
+    return out;
   }
 
   section(key: string): SectionState | undefined {
@@ -225,7 +267,7 @@ export class Library {
     else if (section.spec.type === 'show' && type === 4)
       rows = section.items.flatMap((s) => childrenOf(s).flatMap((season) => childrenOf(season)));
     else rows = [];
-    for (const f of query.filters) rows = rows.filter(predicate(f));
+    for (const f of query.filters) rows = rows.filter(predicate(f, (name) => this.#findGenre(name)));
     rows = sortRows(rows, query.sort);
     if (this.#cache.size > 32) this.#cache.clear();
     this.#cache.set(key, rows);
@@ -247,7 +289,14 @@ export class Library {
     section.updatedAt = now;
     section.contentChangedAt = now;
     this.#cache.clear();
+    this.#choiceCache.clear();
     return added;
+  }
+
+  #findGenre(name: string): number | undefined {
+    const wanted = name.toLowerCase();
+    for (const [id, tag] of this.#genres) if (tag.toLowerCase() === wanted) return id;
+    return undefined;
   }
 
   #guidIndex(): Map<string, Node> {
@@ -372,7 +421,7 @@ function uuidOf(seed: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
-function predicate(f: Filter): (n: Node) => boolean {
+function predicate(f: Filter, genreOf: (name: string) => number | undefined): (n: Node) => boolean {
   const numeric = NUMERIC_FILTERS[f.field];
   if (numeric) {
     const v = Number(f.value);
@@ -383,11 +432,7 @@ function predicate(f: Filter): (n: Node) => boolean {
     return (n) => values.includes(numeric(n));
   }
   if (f.field === 'genre') {
-    const ids = f.value
-      .split(',')
-      .map((v) =>
-        /^\d+$/.test(v) ? Number(v) : GENRES.find((g) => g.tag.toLowerCase() === v.toLowerCase())?.id,
-      );
+    const ids = f.value.split(',').map((v) => (/^\d+$/.test(v) ? Number(v) : genreOf(v)));
     const has = (n: Node) => n.genreIds.some((g) => ids.includes(g));
     return f.op === '!' ? (n) => !has(n) : has;
   }

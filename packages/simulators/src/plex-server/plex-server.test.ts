@@ -292,6 +292,83 @@ describe('Plex Media Server simulator', () => {
     });
   });
 
+  it('GET /library/sections/:key/genre and /year list the values the section has, as /all filters take them', async () => {
+    const all = (await json('/library/sections/1/all')).Metadata as z.infer<typeof Movie>[];
+    const genres = await json('/library/sections/1/genre');
+    expect(genres).toMatchObject({ content: 'secondary', title2: 'By Genre', viewGroup: 'secondary' });
+    const Choice = z.strictObject({
+      fastKey: z.string(),
+      key: z.string().regex(/^\d+$/),
+      title: z.string(),
+      type: z.literal('genre'),
+    });
+    const choices = z.array(Choice).parse(genres.Directory);
+    expect(genres.size).toBe(choices.length);
+    expect(choices.map((g) => g.title)).toEqual(
+      [...new Set(all.flatMap((m) => m.Genre.map((g) => g.tag)))].sort((a, b) => a.localeCompare(b, 'en')),
+    );
+    // Each key filters the section (the fastKey is that very listing).
+    const drama = choices.find((g) => g.title === 'Drama') as z.infer<typeof Choice>;
+    expect(drama.fastKey).toBe(`/library/sections/1/all?genre=${drama.key}`);
+    const byKey = (await json(drama.fastKey)).Metadata as z.infer<typeof Movie>[];
+    expect(byKey).toHaveLength(all.filter((m) => m.Genre.some((g) => g.tag === 'Drama')).length);
+
+    const years = await json('/library/sections/1/year');
+    expect(years.title2).toBe('By Year');
+    expect(years.Directory.map((y: { key: string }) => Number(y.key))).toEqual(
+      [...new Set(all.map((m) => m.year))].sort((a, b) => b - a),
+    );
+    expect(years.Directory[0]).toEqual({
+      fastKey: `/library/sections/1/all?year=${years.Directory[0].key}`,
+      key: years.Directory[0].key,
+      title: years.Directory[0].key,
+      type: 'year',
+    });
+    // Episodes carry no genres here; unknown sections and fields are 404, a bad type 400.
+    expect((await json('/library/sections/2/genre?type=4')).size).toBe(0);
+    expect((await get('/library/sections/99/genre')).status).toBe(404);
+    expect((await get('/library/sections/1/mood')).status).toBe(404);
+    expect((await get('/library/sections/1/genre?type=x')).status).toBe(400);
+    // XML as PMS sends it without Accept: application/json.
+    const xml = await (
+      await fetch(`${pms.url}/library/sections/1/genre`, { headers: { 'X-Plex-Token': OWNER } })
+    ).text();
+    expect(xml).toContain(`<Directory fastKey="/library/sections/1/all?genre=${drama.key}"`);
+  });
+
+  it('an added item with a genre the vocabulary lacks brings a new tag, listed and filterable', async () => {
+    const own = await startPlexServer({
+      machineIdentifier: MID,
+      name: 'Genres',
+      tokens: [OWNER],
+      seed: 3,
+      clock: () => NOW,
+      sections: [{ key: '1', title: 'Films', type: 'movie', count: 0, path: '/films' }],
+    });
+    try {
+      const list = async () => {
+        const res = await fetch(`${own.url}/library/sections/1/genre`, {
+          headers: { Accept: 'application/json', 'X-Plex-Token': OWNER },
+        });
+        return (await mcOf(res)).Directory as { key: string; title: string }[];
+      };
+      expect(await list()).toEqual([]);
+      const [item] = own.addItems('1', [{ title: 'Songs of the Monsoon', genres: ['Bollywood', 'drama'] }]);
+      const choices = await list();
+      expect(choices.map((g) => g.title)).toEqual(['Bollywood', 'Drama']);
+      const bollywood = choices[0] as { key: string };
+      expect(Number(bollywood.key)).toBeGreaterThan(118);
+      const res = await fetch(`${own.url}/library/sections/1/all?genre=${bollywood.key}`, {
+        headers: { Accept: 'application/json', 'X-Plex-Token': OWNER },
+      });
+      expect((await mcOf(res)).Metadata.map((m: { ratingKey: string }) => m.ratingKey)).toEqual([
+        item?.ratingKey,
+      ]);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('GET /library/metadata/:keys (comma list), /children for shows and seasons, 404s', async () => {
     const movies = (await json('/library/sections/1/all?X-Plex-Container-Size=2')).Metadata;
     const keys = movies.map((m: { ratingKey: string }) => m.ratingKey).join(',');

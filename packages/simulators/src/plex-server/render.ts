@@ -7,15 +7,12 @@ import {
   type SectionState,
   type SessionSpec,
 } from './library.ts';
-import { GENRES } from './words.ts';
 
 export interface RenderOptions {
   includeGuids: boolean;
   /** The single-item view carries full tag lists (cast, writers) as PMS does. */
   detail: boolean;
 }
-
-const genreTag = (id: number) => GENRES.find((g) => g.id === id)?.tag ?? 'Unknown';
 
 export function sectionJson(s: SectionState) {
   const { spec } = s;
@@ -194,7 +191,7 @@ export function itemJson(lib: Library, n: Node, opts: RenderOptions): Record<str
   if (n.kind === 'movie' || n.kind === 'episode') base.Media = mediaOf(lib, n, d);
   if (n.kind === 'movie' || n.kind === 'show') {
     base.Genre = n.genreIds.map((id) =>
-      opts.detail ? { id, filter: `genre=${id}`, tag: genreTag(id) } : { tag: genreTag(id) },
+      opts.detail ? { id, filter: `genre=${id}`, tag: lib.genreTag(id) } : { tag: lib.genreTag(id) },
     );
     base.Country = [{ tag: d.country }];
     if (n.kind === 'movie') {

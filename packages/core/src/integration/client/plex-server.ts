@@ -147,6 +147,16 @@ export interface SectionItemsQuery extends Paging {
   includeGuids?: boolean;
 }
 
+/** One value a section's items can be filtered by (`/library/sections/{key}/{field}`). */
+export interface PlexFilterChoice {
+  /** What the `/all` filter takes: a genre's tag id, a year. */
+  key: string;
+  title: string;
+}
+
+/** Fields whose choices a section lists (PA `listFilterChoices`). */
+export type PlexChoiceField = 'genre' | 'year' | 'decade' | 'contentRating';
+
 export interface PlexHub {
   title: string;
   type: string;
@@ -223,6 +233,12 @@ export interface PlexServerClient {
   ): Promise<PlexHub[]>;
   /** Now playing (needs the owner's token). */
   sessions(): Promise<PlexNowPlaying[]>;
+  /** The values a section's items have for a field (its genres, years, …), as `/all` filters take them. */
+  filterChoices(
+    sectionKey: string,
+    field: PlexChoiceField,
+    options?: { type?: PlexTypeName | number },
+  ): Promise<PlexFilterChoice[]>;
   collections(sectionKey: string, paging?: Paging): Promise<PlexPage<PlexItem>>;
   collectionItems(collectionKey: string, paging?: Paging): Promise<PlexPage<PlexItem>>;
   createCollection(input: {
@@ -261,6 +277,14 @@ const IdentityContainer = Container(
 const SectionsContainer = Container(
   z.looseObject({ Directory: tolerantArray(PlexSectionSchema).optional() }),
 );
+
+const ChoicesContainer = Container(
+  z.looseObject({
+    Directory: tolerantArray(z.looseObject({ key: idString, title: z.string() })).optional(),
+  }),
+);
+
+const CHOICE_FIELDS = new Set<string>(['genre', 'year', 'decade', 'contentRating']);
 
 const HubsContainer = Container(
   z.looseObject({
@@ -567,6 +591,24 @@ export function createPlexServerClient(options: PlexServerClientOptions): PlexSe
           },
         };
       });
+    },
+
+    async filterChoices(sectionKey, field, o = {}) {
+      checkKey(sectionKey, 'section key');
+      if (!CHOICE_FIELDS.has(field)) {
+        throw new IntegrationError('plex', 'integration.bad_request', `Invalid filter field "${field}"`);
+      }
+      const mc = (
+        await get(
+          `/library/sections/${sectionKey}/${field}`,
+          ChoicesContainer,
+          `the ${field}s of section ${sectionKey}`,
+          {
+            query: { type: o.type === undefined ? undefined : typeNumber(o.type) },
+          },
+        )
+      ).MediaContainer;
+      return (mc.Directory ?? []).map((d) => ({ key: d.key, title: d.title }));
     },
 
     async collections(sectionKey, p = {}) {
