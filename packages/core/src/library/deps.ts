@@ -7,6 +7,7 @@ import type { DomainDeps } from '../actor/deps.ts';
 import type { Blob } from '../port/blob.ts';
 import type { Http } from '../port/http.ts';
 import type { Queue } from '../port/queue.ts';
+import type { Realtime } from '../port/realtime.ts';
 
 /** One of the household's Plex Media Servers, as MediaNest reaches it. */
 export interface PlexServerConnection {
@@ -28,6 +29,8 @@ export interface LibraryDeps extends DomainDeps {
   blob: Blob;
   queue: Queue;
   servers: LibraryServers;
+  /** Pushes the availability sync's progress to the household's admins (`library.sync`). */
+  realtime?: Realtime;
   /** plex.tv (sharing data); the simulator in tests. Default `https://plex.tv`. */
   plexTvUrl?: string;
   /** `X-Plex-Client-Identifier` MediaNest uses towards Plex. */

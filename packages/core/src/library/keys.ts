@@ -103,6 +103,8 @@ export interface SyncItem extends Item {
   /** Steps (queue messages) the run took. */
   steps: number;
   updatedAt: number;
+  /** When the last `library.sync` realtime message went out (throttling across steps and processes). */
+  publishedAt?: number;
 }
 
 export interface ShareCacheItem extends Item {

@@ -7,8 +7,10 @@ import { type PlexWorld, startPlexWorld } from '@medianest/simulators/scenario/s
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDeps } from '../actor/testing.ts';
 import { SqliteQueue } from '../adapter/queue/sqlite.ts';
+import { LocalRealtime } from '../adapter/realtime/local.ts';
 import { openSqlite } from '../adapter/sqlite/db.ts';
 import type { AppError } from '../error/index.ts';
+import * as Members from '../household/members.ts';
 import { handleWith, JobRegistry } from '../jobs/registry.ts';
 import { createLogger } from '../observability/logger.ts';
 import type { Table } from '../port/table.ts';
@@ -16,7 +18,18 @@ import type { System } from '../system/index.ts';
 import { availability } from './availability.ts';
 import { LibraryUnavailableError, SyncBusyError } from './errors.ts';
 import { keys } from './keys.ts';
-import { beginSync, type LibrarySystem, librarySyncJob, startSync, syncStatus } from './sync.ts';
+import {
+  beginSync,
+  type LibrarySystem,
+  librarySyncJob,
+  PUBLISH_EVERY_MS,
+  SYNC_MESSAGE,
+  SyncJobData,
+  type SyncStatus,
+  startSync,
+  syncStatus,
+  syncStep,
+} from './sync.ts';
 import { as, householdOf, type LibraryTestDeps, libraryDeps, type TestHousehold } from './testing.ts';
 
 const MOVIES = 5_000;
@@ -227,6 +240,107 @@ describe('the library.sync job (SQLite)', () => {
   });
 });
 
+interface SyncMessage {
+  type: string;
+  data: { event: 'progress' | 'finished'; status: SyncStatus };
+}
+
+/** A socket on the local realtime hub, as the runtime's /ws connects one, recording what it gets. */
+function socket(realtime: LocalRealtime, id: string, userId: string, householdId: string) {
+  const got: SyncMessage[] = [];
+  realtime.connect(
+    { id, send: (data) => got.push(JSON.parse(data) as SyncMessage) },
+    { userId, householdId },
+  );
+  return got;
+}
+
+describe('library.sync progress on the realtime hub (SQLite)', () => {
+  let deps: LibraryTestDeps;
+  let h: TestHousehold;
+  let realtime: LocalRealtime;
+  beforeEach(async () => {
+    realtime = new LocalRealtime();
+    deps = libraryDeps(createTestDeps(), world, { sync: { fullPage: 1000, pagesPerStep: 1 }, realtime });
+    h = await householdOf(deps, world);
+    // Fiona is made an admin; Frank stays a member.
+    await as(h.owner, h.hh, () => Members.setRole(deps, { userId: h.fiona, role: 'admin' }));
+  });
+  afterEach(async () => {
+    pms.faults.clear();
+    await deps.close();
+  });
+
+  it("tells the household's admins how the run stands, at most once a second, and when it ends", async () => {
+    const olivia = socket(realtime, 'ws-olivia', h.owner, h.hh);
+    const fiona = socket(realtime, 'ws-fiona', h.fiona, h.hh);
+    const frank = socket(realtime, 'ws-frank', h.frank, h.hh);
+
+    // The start goes out at once.
+    await as(h.owner, h.hh, () => startSync(deps, { mode: 'full' }));
+    expect(olivia).toHaveLength(1);
+    expect(olivia[0]).toMatchObject({
+      type: SYNC_MESSAGE,
+      data: { event: 'progress', status: { state: 'running', mode: 'full', progress: 0 } },
+    });
+
+    // Within the same second a step moves the run without a word.
+    await deps.drain(1);
+    expect(olivia).toHaveLength(1);
+
+    // A second later, the next step's page is announced: one message, with what it read.
+    deps.base.clock.advance(PUBLISH_EVERY_MS);
+    await deps.drain(1);
+    expect(olivia).toHaveLength(2);
+    const moving = olivia[1]?.data;
+    expect(moving?.event).toBe('progress');
+    expect(moving?.status.state).toBe('running');
+    expect(moving?.status.counts.itemsRead).toBe(2_000);
+    expect(moving?.status.progress).toBeGreaterThan(0);
+    expect(moving?.status.progress).toBeLessThan(1);
+
+    // A failed step is told at once, whatever the throttle says.
+    const fault = pms.faults.add({ path: '/library/sections/1/all', status: 500 });
+    await expect(deps.drain(1)).rejects.toThrow();
+    expect(olivia).toHaveLength(3);
+    expect(olivia[2]?.data.status.error).toMatch(/Olivia's Plex/);
+    pms.faults.remove(fault);
+
+    // The rest runs within the same second: nothing until the finish, which always goes out.
+    await deps.drain();
+    expect(olivia).toHaveLength(4);
+    expect(olivia[3]?.data).toMatchObject({
+      event: 'finished',
+      status: { state: 'idle', progress: 1, error: null },
+    });
+    const last = olivia[3]?.data.status as SyncStatus;
+    expect(last.counts.itemsRead).toBe(last.sections.reduce((n, sec) => n + sec.total, 0));
+    expect(last.counts.itemsRead).toBeGreaterThanOrEqual(MOVIES + SHOWS);
+    expect(olivia[3]?.data.status.lastFullAt).toBe(deps.clock.now());
+    // What the admin view reads is what the last message said.
+    expect(await as(h.owner, h.hh, () => syncStatus(deps, {}))).toEqual(olivia[3]?.data.status);
+
+    // Every admin got the same messages; a member none.
+    expect(fiona).toEqual(olivia);
+    expect(frank).toEqual([]);
+  });
+
+  it('a duplicate delivery that loses the revision race announces nothing', async () => {
+    const olivia = socket(realtime, 'ws-olivia', h.owner, h.hh);
+    await beginSync(deps, h.hh, 'full');
+    await deps.drain(1);
+    const next = deps.queue.messages.shift();
+    if (!next) throw new Error('no step queued');
+    const data = SyncJobData.parse((next.body as { data: unknown }).data);
+    deps.base.clock.advance(PUBLISH_EVERY_MS);
+    // The queue delivers the same step twice at once: both read the page, one saves it.
+    const outcomes = (await Promise.all([syncStep(deps, data), syncStep(deps, data)])).map((r) => r.outcome);
+    expect(outcomes.sort()).toEqual(['continued', 'stale']);
+    // The start and the winner's page: the loser said nothing.
+    expect(olivia.map((m) => m.data.status.counts.itemsRead)).toEqual([0, 2_000]);
+  });
+});
+
 describe('the library.sync job through the Queue port', () => {
   it('runs every step from the SQLite queue with the job registry', async () => {
     // arrange
@@ -236,9 +350,12 @@ describe('the library.sync job through the Queue port', () => {
     const deps = libraryDeps(createTestDeps(), world, { sync: { fullPage: 1000, pagesPerStep: 3 } });
     try {
       const h = await householdOf(deps, world);
+      const realtime = new LocalRealtime();
+      const olivia = socket(realtime, 'ws-olivia', h.owner, h.hh);
       const system = {
         ...deps,
         queue,
+        realtime,
         logger: createLogger('test', { level: 'ERROR' }),
         http: deps.http,
         libraryServers: deps.servers,
@@ -262,6 +379,11 @@ describe('the library.sync job through the Queue port', () => {
       expect(status).toMatchObject({ state: 'idle', progress: 1 });
       expect(status.counts.itemsRead).toBe(status.sections.reduce((n, s) => n + s.total, 0));
       expect(status.counts.itemsRead).toBeGreaterThanOrEqual(MOVIES + SHOWS);
+      // The job reaches the System's realtime: the owner's socket heard the finish.
+      expect(olivia.at(-1)?.data).toMatchObject({
+        event: 'finished',
+        status: { state: 'idle', progress: 1 },
+      });
     } finally {
       await deps.close();
       db.close();

@@ -15,16 +15,22 @@
  *   the next step; a crashed step's message is redelivered by the queue and resumes from the last
  *   saved page (index writes are idempotent puts). A duplicate delivery loses the revision race
  *   and stops.
+ * - Live: admins' sockets get `library.sync` messages (`{ event: 'progress' | 'finished', status }`)
+ *   when a run starts, at most once per PUBLISH_EVERY_MS per household while it moves (the time of
+ *   the last one is kept in the run's record, so the throttle holds across steps and processes),
+ *   when a step fails, and when it finishes. They are hints: the admin card re-reads on reconnect.
  */
 import { z } from 'zod';
 import { fn } from '../actor/fn.ts';
 import { newUlid } from '../actor/id.ts';
 import { AppError } from '../error/index.ts';
 import { requireAccess } from '../household/access.ts';
+import type { MemberItem } from '../household/keys.ts';
 import type { PlexItem, PlexServerClient } from '../integration/client/plex-server.ts';
 import { defineJob, JOBS_QUEUE } from '../jobs/registry.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Http } from '../port/http.ts';
+import type { Realtime } from '../port/realtime.ts';
 import { type Condition, ConditionFailedError, type Item, type Key } from '../port/table.ts';
 import type { System } from '../system/index.ts';
 import type { LibraryDeps, LibraryServers } from './deps.ts';
@@ -50,6 +56,10 @@ export const WRITE_CONCURRENCY = 4;
 /** A run whose record has not moved for this long is considered crashed and may be resumed. */
 export const STALE_RUN_MS = 10 * 60 * 1000;
 export const SYNC_JOB = 'library.sync';
+/** The realtime message type admins' sockets receive. */
+export const SYNC_MESSAGE = 'library.sync';
+/** At most one progress message per household this often (start, failure and finish always go out). */
+export const PUBLISH_EVERY_MS = 1_000;
 /** Section types whose items carry movie/TV guids. */
 const INDEXED_TYPES = new Set(['movie', 'show']);
 
@@ -65,6 +75,8 @@ export type SyncDeps = Pick<
   | 'timeoutMs'
   | 'clientIdentifier'
 > & {
+  /** Where progress is announced to the household's admins; none, no announcements. */
+  realtime?: Realtime;
   /** Tests and the benchmark shrink or grow the chunking. */
   sync?: { fullPage?: number; incrementalPage?: number; pagesPerStep?: number };
 };
@@ -123,6 +135,69 @@ async function save(deps: SyncDeps, p: Progress): Promise<boolean> {
   }
 }
 
+/** Owners and admins: who may see the sync's progress (`syncStatus` asks for the admin role). */
+async function adminsOf(deps: SyncDeps, hh: string): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.table.query<MemberItem>({
+      pk: `H#${hh}`,
+      sk: { beginsWith: 'M#' },
+      limit: 200,
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const m of page.items) if (m.status === 'active' && m.role !== 'member') ids.push(m.userId);
+    cursor = page.cursor;
+  } while (cursor);
+  return ids;
+}
+
+/** Tells each admin's sockets how the run stands. Never fails the sync: a lost hint is re-read later. */
+async function announce(deps: SyncDeps, hh: string, p: Progress, event: 'progress' | 'finished') {
+  const realtime = deps.realtime;
+  if (!realtime) return;
+  try {
+    const message = { type: SYNC_MESSAGE, data: { event, status: toStatus(p, deps.clock.now()) } };
+    const admins = await adminsOf(deps, hh);
+    await Promise.all(
+      admins.map((userId) =>
+        realtime.publish({ householdId: hh, userId }, message).catch((error: unknown) => {
+          deps.logger?.warn('Could not push library sync progress', {
+            householdId: hh,
+            error: String(error),
+          });
+        }),
+      ),
+    );
+  } catch (error) {
+    deps.logger?.warn('Could not push library sync progress', { householdId: hh, error: String(error) });
+  }
+}
+
+/**
+ * Saves the record and, when due (or `always`), announces it. The announcement's time is saved
+ * with the record, so a step that loses the revision race announces nothing.
+ */
+async function saveAndAnnounce(
+  deps: SyncDeps,
+  hh: string,
+  p: Progress,
+  options: { always?: boolean; event?: 'progress' | 'finished' } = {},
+): Promise<boolean> {
+  const now = deps.clock.now();
+  const due =
+    deps.realtime !== undefined &&
+    (options.always === true || now - (p.publishedAt ?? 0) >= PUBLISH_EVERY_MS);
+  const before = p.publishedAt;
+  if (due) p.publishedAt = now;
+  if (!(await save(deps, p))) {
+    p.publishedAt = before;
+    return false;
+  }
+  if (due) await announce(deps, hh, p, options.event ?? 'progress');
+  return true;
+}
+
 async function enqueueStep(deps: SyncDeps, data: SyncJobData, step: number): Promise<void> {
   await deps.queue.send(
     JOBS_QUEUE,
@@ -155,7 +230,7 @@ export async function beginSync(
     // The run stopped moving (its messages died or went to the dead-letter queue): carry on from the cursor.
     p.error = null;
     p.steps += 1;
-    if (!(await save(deps, p))) throw new SyncBusyError();
+    if (!(await saveAndAnnounce(deps, hh, p, { always: true }))) throw new SyncBusyError();
     await enqueueStep(deps, { householdId: hh, runId: p.runId }, p.steps);
     return { runId: p.runId, mode: p.mode ?? 'full', resumed: true };
   }
@@ -173,7 +248,7 @@ export async function beginSync(
     planned: false,
     gen: mode === 'full' ? p.gen + 1 : p.gen,
   });
-  if (!(await save(deps, p))) throw new SyncBusyError();
+  if (!(await saveAndAnnounce(deps, hh, p, { always: true }))) throw new SyncBusyError();
   await enqueueStep(deps, { householdId: hh, runId }, 0);
   return { runId, mode, resumed: false };
 }
@@ -304,7 +379,7 @@ export async function syncStep(deps: SyncDeps, data: SyncJobData): Promise<StepR
   try {
     if (!p.planned) {
       await plan(deps, p, hh);
-      if (!(await save(deps, p))) return { outcome: 'stale', pages };
+      if (!(await saveAndAnnounce(deps, hh, p))) return { outcome: 'stale', pages };
     }
     const conns = new Map((await deps.servers.list(hh)).map((c) => [c.machineIdentifier, c]));
     while (pages < maxPages && performance.now() - started < STEP_BUDGET_MS) {
@@ -352,11 +427,11 @@ export async function syncStep(deps: SyncDeps, data: SyncJobData): Promise<StepR
         delete section.pendingWatermark;
         section.done = true;
       }
-      if (!(await save(deps, p))) return { outcome: 'stale', pages };
+      if (!(await saveAndAnnounce(deps, hh, p))) return { outcome: 'stale', pages };
     }
     if (p.sections.some((s) => !s.done)) {
       p.steps += 1;
-      if (!(await save(deps, p))) return { outcome: 'stale', pages };
+      if (!(await saveAndAnnounce(deps, hh, p))) return { outcome: 'stale', pages };
       await enqueueStep(deps, data, p.steps);
       return { outcome: 'continued', pages };
     }
@@ -367,7 +442,7 @@ export async function syncStep(deps: SyncDeps, data: SyncJobData): Promise<StepR
     const fresh = await load(deps, hh);
     if (fresh && fresh.runId === data.runId) {
       fresh.error = err instanceof Error ? err.message : String(err);
-      await save(deps, fresh);
+      await saveAndAnnounce(deps, hh, fresh, { always: true });
     }
     throw err;
   }
@@ -389,7 +464,7 @@ async function finish(deps: SyncDeps, p: Progress, hh: string): Promise<void> {
   }
   for (const s of p.sections) s.offset = s.total;
   Object.assign(p, { state: 'idle', finishedAt: now, error: null, planned: false });
-  await save(deps, p);
+  await saveAndAnnounce(deps, hh, p, { always: true, event: 'finished' });
   deps.logger?.info('Library index synced', { householdId: hh, runId: p.runId, mode: p.mode, ...p.counts });
 }
 
@@ -521,6 +596,7 @@ export function syncDepsOf(system: System & Partial<LibrarySystem>, logger?: Log
     clock: system.clock,
     queue: system.queue,
     http: system.http,
+    realtime: system.realtime,
     // The household's saved Plex integrations, unless a test or runtime supplies its own source.
     servers: system.libraryServers ?? integrationServers(system),
     logger: logger ?? system.logger,

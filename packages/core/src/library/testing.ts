@@ -15,6 +15,7 @@ import { createHttp, type OutboundHttp } from '../adapter/http/index.ts';
 import * as Household from '../household/household.ts';
 import { createPlexTvClient } from '../plex/plex-tv-client.ts';
 import type { Queue, QueueMessage, SendOptions } from '../port/queue.ts';
+import type { Realtime } from '../port/realtime.ts';
 import * as User from '../user/user.ts';
 import type { LibraryDeps, PlexServerConnection } from './deps.ts';
 import { type StepResult, type SyncDeps, SyncJobData, syncStep } from './sync.ts';
@@ -59,7 +60,7 @@ export interface LibraryTestDeps extends LibraryDeps {
 export function libraryDeps(
   base: TestDeps,
   world: PlexWorld,
-  options: { timeoutMs?: number; sync?: SyncDeps['sync'] } = {},
+  options: { timeoutMs?: number; sync?: SyncDeps['sync']; realtime?: Realtime } = {},
 ): LibraryTestDeps {
   const dir = mkdtempSync(join(tmpdir(), 'medianest-library-'));
   const http = createHttp({
@@ -91,6 +92,7 @@ export function libraryDeps(
     timeoutMs: options.timeoutMs ?? 2_000,
     syncTimeoutMs: 5_000,
     ...(options.sync ? { sync: options.sync } : {}),
+    ...(options.realtime ? { realtime: options.realtime } : {}),
     base,
     async drain(max = 10_000) {
       const out: StepResult[] = [];
