@@ -4,7 +4,9 @@
  * Plex about them. Crash safety comes from the protocol: jobs are identified by (jobId, attempt),
  * `hello` re-announces what is still running after a reconnect, final reports wait in an outbox
  * until the server is back, and a restarted agent first cleans up what a killed one left behind
- * (its yt-dlp processes and `.part` files, tracked under `<downloadDir>/.medianest-agent/`).
+ * (its yt-dlp processes and `.part` files, tracked under `<downloadDir>/.medianest-agent/`). On
+ * Linux yt-dlp runs under `setpriv --pdeathsig KILL`, so it dies with a killed agent instead of
+ * finishing the download on its own (`parentDeathGuard`).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -28,8 +30,10 @@ import { ensurePoster, hasFfmpeg, writeNfo } from './sidecars.ts';
 import {
   classifyError,
   downloadArgs,
+  parentDeathGuard,
   resolveArgs,
   runYtDlp,
+  type SpawnOptions,
   startDownload,
   toResolveResult,
   ytDlpVersion,
@@ -107,7 +111,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   const progressInterval = options.progressIntervalMs ?? 500;
   const minBackoff = options.reconnect?.minMs ?? 500;
   const maxBackoff = options.reconnect?.maxMs ?? 30_000;
-  const spawnOpts = { ytDlpPath, env: options.env ?? process.env };
+  const env = options.env ?? process.env;
   const stateDir = join(options.downloadDir, '.medianest-agent');
   const jobsDir = join(stateDir, 'jobs');
   const tmpRoot = join(stateDir, 'tmp');
@@ -116,7 +120,13 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   await cleanupAfterCrash(jobsDir, tmpRoot, log);
   const ownHttp = options.http ? null : createHttp({ mode: 'selfhosted', allowPrivate: true });
   const http: Http = options.http ?? (ownHttp as Http);
-  const [ytVersion, ffmpeg] = await Promise.all([ytDlpVersion(spawnOpts), hasFfmpeg(ffmpegPath)]);
+  const [ytVersion, ffmpeg, guard] = await Promise.all([
+    ytDlpVersion({ ytDlpPath, env }),
+    hasFfmpeg(ffmpegPath),
+    parentDeathGuard(env),
+  ]);
+  // yt-dlp dies with this process: a killed agent never leaves one to finish a download unseen.
+  const spawnOpts: SpawnOptions = { ytDlpPath, env, ...(guard ? { prefix: guard } : {}) };
 
   const jobs = new Map<string, Job>();
   /** Final reports not yet handed to a live connection (sent after the next welcome). */

@@ -4,8 +4,9 @@
  * Works with Debian's 2023.03.04 (no `--progress-delta`, no `progress._percent`: the percentage
  * is computed from bytes, and throttling happens here on the reading side) and newer releases.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type ChildProcessByStdio, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import type {
   Preset,
   Quality,
@@ -89,6 +90,43 @@ export interface SpawnOptions {
   ytDlpPath: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** A command that runs yt-dlp on our behalf, e.g. `parentDeathGuard()`'s; none by default. */
+  prefix?: readonly string[];
+}
+
+function spawnYtDlp(
+  args: string[],
+  options: SpawnOptions,
+  signal?: AbortSignal,
+): ChildProcessByStdio<null, Readable, Readable> {
+  const [command, ...rest] = [...(options.prefix ?? []), options.ytDlpPath, ...args] as [string, ...string[]];
+  return spawn(command, rest, {
+    env: options.env ?? process.env,
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(signal ? { signal } : {}),
+  });
+}
+
+/**
+ * yt-dlp does not go away with the program that started it. Killed agents (a SIGKILLed
+ * `medianest-agent`, or the self-hosted runtime with its built-in agent) leave it running: it dies
+ * at its next line of output into the broken pipe, but after the last progress line it prints
+ * nothing until it has merged, remuxed and MOVED the file into the library, so a kill during
+ * post-processing lands an untracked video there. On Linux, util-linux's `setpriv --pdeathsig`
+ * has the kernel SIGKILL yt-dlp the moment its parent dies (`setpriv` execs it: same pid, same
+ * signals). Returns that prefix, or null where `setpriv` is missing or too old (then a restarted
+ * agent still ends leftovers and removes their partial files: `cleanupAfterCrash`).
+ */
+export async function parentDeathGuard(env: NodeJS.ProcessEnv = process.env): Promise<string[] | null> {
+  if (process.platform !== 'linux') return null;
+  const prefix = ['setpriv', '--pdeathsig', 'KILL', '--'];
+  const ok = await new Promise<boolean>((resolve) => {
+    const child = spawn(prefix[0] as string, [...prefix.slice(1), 'true'], { env, stdio: 'ignore' });
+    child.on('error', () => resolve(false));
+    child.on('close', (code) => resolve(code === 0));
+  });
+  return ok ? prefix : null;
 }
 
 const MAX_CAPTURE = 64 * 1024 * 1024;
@@ -96,12 +134,7 @@ const MAX_CAPTURE = 64 * 1024 * 1024;
 /** Runs yt-dlp to completion, capturing output (used for `-J` and `--version`). */
 export function runYtDlp(args: string[], options: SpawnOptions, signal?: AbortSignal): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(options.ytDlpPath, args, {
-      env: options.env ?? process.env,
-      cwd: options.cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      signal,
-    });
+    const child = spawnYtDlp(args, options, signal);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -274,11 +307,7 @@ export function startDownload(
   options: SpawnOptions,
   onProgress: (p: YtDlpProgress) => void,
 ): DownloadRun {
-  const child = spawn(options.ytDlpPath, args, {
-    env: options.env ?? process.env,
-    cwd: options.cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnYtDlp(args, options);
   let filepath: string | null = null;
   let meta: VideoMeta | null = null;
   let stderr = '';
