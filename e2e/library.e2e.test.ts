@@ -10,6 +10,8 @@
  * not see the section he was not given; a slow (beyond the deadline) or failing Plex server gives a
  * clear message and a retry that works once it answers again; an empty section, "Sync now" and a
  * household without a Plex server have their own states. axe checks the section and detail pages.
+ * The genre filter offers the section's own genres (one of them, "Anime", only this simulated TV
+ * section has), and a sync started elsewhere reaches an open admin card over the socket.
  */
 import { defaultScenario, STRANGER_ID } from '@medianest/simulators/scenario/index';
 import type { Page, Request } from 'playwright-core';
@@ -86,6 +88,8 @@ beforeAll(async () => {
     machineIdentifier: machine,
     url: pms().url,
   });
+  // A genre of this section only (the generated vocabulary has no "Anime").
+  pms().addItems('2', [{ title: 'Zanzibar Nights', year: 2019, genres: ['Anime', 'Drama'] }]);
   frank = await signInDirectly(app, { account: 'frank', household: false });
   await http(frank, 'POST', `/households/${hid}/join`);
 });
@@ -180,6 +184,50 @@ describe('library', () => {
     );
   });
 
+  it("filters by the section's own genres and years, read from Plex", async () => {
+    const filters = (p: string) =>
+      http(olivia, 'GET', `/households/${hid}/library/sections/${machine}/${p}/filters`) as Promise<{
+        genres: { key: string; title: string }[];
+        years: number[];
+      }>;
+    const [shows, movies] = await Promise.all([filters('2'), filters('1')]);
+    const anime = shows.genres.find((g) => g.title === 'Anime');
+    expect(anime).toBeDefined();
+    expect(movies.genres.map((g) => g.title)).not.toContain('Anime');
+    await withPage(
+      'library-genres',
+      async (page) => {
+        await page.goto(sectionUrl('2'));
+        const genre = page.getByLabel('Genre');
+        await genre.locator('option', { hasText: 'Anime' }).waitFor({ state: 'attached', ...WAIT });
+        // Exactly the section's genres, in its order, after "Any genre".
+        const options = await genre.locator('option').allTextContents();
+        expect(options).toEqual(['Any genre', ...shows.genres.map((g) => g.title)]);
+        const years = await page.getByLabel('Year').locator('option').allTextContents();
+        expect(years).toEqual(['Any year', ...shows.years.map(String)]);
+        await genre.selectOption({ label: 'Anime' });
+        await page.waitForURL(new RegExp(`genre=${anime?.key}`), WAIT);
+        await page
+          .getByTestId('library-total')
+          .filter({ hasText: /^1 item$/ })
+          .waitFor(WAIT);
+        await page.getByTestId('library-card').filter({ hasText: 'Zanzibar Nights' }).waitFor(WAIT);
+        await expectNoA11yViolations(page);
+        // The URL keeps the choice: a reload shows it selected, with its name.
+        await page.reload();
+        await page
+          .getByTestId('library-total')
+          .filter({ hasText: /^1 item$/ })
+          .waitFor(WAIT);
+        await expect.poll(() => genre.locator('option:checked').textContent()).toBe('Anime');
+        await page.getByLabel('Year').selectOption('2019');
+        await page.waitForURL(/year=2019/, WAIT);
+        await page.getByTestId('library-card').filter({ hasText: 'Zanzibar Nights' }).waitFor(WAIT);
+      },
+      ctx(olivia),
+    );
+  });
+
   it('opens a show with its seasons, and a season with its episodes', async () => {
     await withPage(
       'library-show',
@@ -265,13 +313,46 @@ describe('library', () => {
       async (page) => {
         await page.goto(sectionUrl('4'));
         await page.getByText('Concerts is empty').waitFor(WAIT);
-        await page.goto(libraryUrl());
+        // Two tabs on the library page: one starts the sync, the other learns it over its socket.
+        const watcher = await page.context().newPage();
+        const syncReads: string[] = [];
+        const frames: string[] = [];
+        watcher.on('request', (r) => {
+          if (r.method() === 'GET' && new URL(r.url()).pathname.endsWith('/library/sync'))
+            syncReads.push(r.url());
+        });
+        watcher.on('websocket', (ws) =>
+          ws.on('framereceived', (f) => {
+            if (typeof f.payload === 'string' && f.payload.includes('"library.sync"')) frames.push(f.payload);
+          }),
+        );
+        for (const p of [watcher, page]) {
+          await p.goto(libraryUrl());
+          await p
+            .locator('[data-testid="ws-status"][data-status="live"]')
+            .waitFor({ state: 'attached', ...WAIT });
+          await p
+            .getByTestId('library-sync')
+            .getByText(/Last full sync: never/)
+            .waitFor(WAIT);
+        }
+        await watcher.waitForLoadState('networkidle');
+        const readsBefore = syncReads.length;
         await page.getByTestId('library-recent').getByTestId('library-card').first().waitFor(WAIT);
         const sync = page.getByTestId('library-sync');
-        await sync.getByText(/Last full sync: never/).waitFor(WAIT);
         await sync.getByRole('button', { name: 'Sync now' }).click();
         await page.getByText('Library sync started').waitFor(WAIT);
         await sync.getByRole('button', { name: 'Syncing…' }).waitFor(WAIT);
+        // The other tab shows the run without asking the API again: the push carried it.
+        const watched = watcher.getByTestId('library-sync');
+        await watched.getByRole('button', { name: 'Syncing…' }).waitFor(WAIT);
+        await watched.getByRole('progressbar', { name: 'Sync progress' }).waitFor(WAIT);
+        expect(frames.length).toBeGreaterThanOrEqual(1);
+        expect(JSON.parse(frames[0] as string)).toMatchObject({
+          type: 'library.sync',
+          data: { householdId: hid, event: 'progress', status: { state: 'running' } },
+        });
+        expect(syncReads.length).toBe(readsBefore);
       },
       ctx(olivia),
     );

@@ -242,7 +242,7 @@ describe('the library.sync job (SQLite)', () => {
 
 interface SyncMessage {
   type: string;
-  data: { event: 'progress' | 'finished'; status: SyncStatus };
+  data: { householdId: string; event: 'progress' | 'finished'; status: SyncStatus };
 }
 
 /** A socket on the local realtime hub, as the runtime's /ws connects one, recording what it gets. */
@@ -281,7 +281,11 @@ describe('library.sync progress on the realtime hub (SQLite)', () => {
     expect(olivia).toHaveLength(1);
     expect(olivia[0]).toMatchObject({
       type: SYNC_MESSAGE,
-      data: { event: 'progress', status: { state: 'running', mode: 'full', progress: 0 } },
+      data: {
+        householdId: h.hh,
+        event: 'progress',
+        status: { state: 'running', mode: 'full', progress: 0 },
+      },
     });
 
     // Within the same second a step moves the run without a word.

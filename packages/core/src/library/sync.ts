@@ -15,7 +15,8 @@
  *   the next step; a crashed step's message is redelivered by the queue and resumes from the last
  *   saved page (index writes are idempotent puts). A duplicate delivery loses the revision race
  *   and stops.
- * - Live: admins' sockets get `library.sync` messages (`{ event: 'progress' | 'finished', status }`)
+ * - Live: admins' sockets get `library.sync` messages (`{ householdId, event: 'progress' |
+ *   'finished', status }`, the status as `syncStatus` answers it)
  *   when a run starts, at most once per PUBLISH_EVERY_MS per household while it moves (the time of
  *   the last one is kept in the run's record, so the throttle holds across steps and processes),
  *   when a step fails, and when it finishes. They are hints: the admin card re-reads on reconnect.
@@ -157,7 +158,10 @@ async function announce(deps: SyncDeps, hh: string, p: Progress, event: 'progres
   const realtime = deps.realtime;
   if (!realtime) return;
   try {
-    const message = { type: SYNC_MESSAGE, data: { event, status: toStatus(p, deps.clock.now()) } };
+    const message = {
+      type: SYNC_MESSAGE,
+      data: { householdId: hh, event, status: toStatus(p, deps.clock.now()) },
+    };
     const admins = await adminsOf(deps, hh);
     await Promise.all(
       admins.map((userId) =>

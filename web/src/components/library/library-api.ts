@@ -110,6 +110,12 @@ export const SyncStatus = z.object({
 });
 export type SyncStatus = z.infer<typeof SyncStatus>;
 
+export const SectionFilters = z.object({
+  genres: z.array(z.object({ key: z.string(), title: z.string() })),
+  years: z.array(z.number()),
+});
+export type SectionFilters = z.infer<typeof SectionFilters>;
+
 const enc = encodeURIComponent;
 const base = (hid: string) => `/v1/households/${enc(hid)}/library`;
 
@@ -156,6 +162,12 @@ export const libraryApi = {
       })}`,
       { schema: ItemsPage, signal },
     ),
+  /** The section's genres (the key is what `items` takes as `genre`) and years, newest first. */
+  filters: (hid: string, serverId: string, sectionKey: string, signal?: AbortSignal) =>
+    api.get(`${base(hid)}/sections/${enc(serverId)}/${enc(sectionKey)}/filters`, {
+      schema: SectionFilters,
+      signal,
+    }),
   item: (hid: string, serverId: string, ratingKey: string, signal?: AbortSignal) =>
     api.get(`${base(hid)}/items/${enc(serverId)}/${enc(ratingKey)}`, { schema: Detail, signal }),
   children: (hid: string, serverId: string, ratingKey: string, offset: number, limit: number) =>

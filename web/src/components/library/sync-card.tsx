@@ -1,15 +1,29 @@
 /**
  * For admins: the availability index (what request search uses to say "Available") — the last
- * sync, the running one with its progress, and "Sync now". Progress is polled while a run is on.
+ * sync, the running one with its progress, and "Sync now". Live: the server pushes `library.sync`
+ * messages (the status itself, at most about once a second while a run moves, and at its end) to
+ * the household's admins; the card applies them and re-reads on every (re)connection. Only while a
+ * run is on and the socket is not live does it poll, slowly, as a fallback.
  */
 import RefreshCw from 'lucide-solid/icons/refresh-cw';
-import { createSignal, onCleanup, onMount, Show } from 'solid-js';
+import { createEffect, createSignal, on, onCleanup, onMount, Show } from 'solid-js';
+import * as z from 'zod/mini';
 import { ApiError, describeError } from '../../lib/api.ts';
 import { showToast } from '../../lib/toast.tsx';
+import { realtime } from '../../lib/ws.ts';
 import { Button, Skeleton } from '../states.tsx';
-import { libraryApi, type SyncStatus } from './library-api.ts';
+import { libraryApi, SyncStatus } from './library-api.ts';
 
 const when = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toLocaleString());
+
+/** While a run is on and no socket is live, the status is read this often. */
+export const FALLBACK_POLL_MS = 15_000;
+
+const SyncMessage = z.object({
+  householdId: z.string(),
+  event: z.string(),
+  status: SyncStatus,
+});
 
 export function SyncCard(props: { hid: string; canStart: boolean }) {
   const [status, setStatus] = createSignal<SyncStatus | undefined>();
@@ -17,19 +31,54 @@ export function SyncCard(props: { hid: string; canStart: boolean }) {
   const [starting, setStarting] = createSignal(false);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
+  /** Bumped by every pushed status: a read that started before one must not overwrite it. */
+  let pushed = 0;
+
+  const schedule = () => {
+    clearTimeout(timer);
+    if (stopped || status()?.state !== 'running' || realtime.status() === 'live') return;
+    timer = setTimeout(() => void read(), FALLBACK_POLL_MS);
+  };
 
   const read = async () => {
     clearTimeout(timer);
+    const before = pushed;
     try {
       const s = await libraryApi.syncStatus(props.hid);
+      if (stopped || before !== pushed) return;
       setStatus(s);
       setError(undefined);
-      if (s.state === 'running' && !stopped) timer = setTimeout(() => void read(), 2_000);
     } catch (err) {
-      setError(err);
+      if (!stopped && before === pushed) setError(err);
     }
+    schedule();
   };
-  onMount(() => void read());
+
+  onMount(() => {
+    void read();
+    const offs = [
+      realtime.subscribe<{ type: string; data?: unknown }>('library.sync', (m) => {
+        const parsed = SyncMessage.safeParse(m.data);
+        // Another household's run (the socket follows the current household, the page its own).
+        if (parsed.success && parsed.data.householdId !== props.hid) return;
+        if (!parsed.success) {
+          // A shape this build does not know: the message still says "this changed".
+          void read();
+          return;
+        }
+        pushed++;
+        setStatus(parsed.data.status);
+        setError(undefined);
+        schedule();
+      }),
+      realtime.onOpen(() => void read()),
+    ];
+    onCleanup(() => {
+      for (const off of offs) off();
+    });
+  });
+  // The socket dropping mid-run starts the slow fallback; coming back stops it (onOpen re-reads).
+  createEffect(on(realtime.status, () => schedule(), { defer: true }));
   onCleanup(() => {
     stopped = true;
     clearTimeout(timer);
@@ -39,9 +88,11 @@ export function SyncCard(props: { hid: string; canStart: boolean }) {
     setStarting(true);
     try {
       const r = await libraryApi.startSync(props.hid, status()?.lastFullAt ? 'incremental' : 'full');
+      pushed++;
       setStatus(r.status);
       showToast({ title: 'Library sync started', tone: 'success' });
-      void read();
+      // From here the pushed messages carry it (or, without a live socket, the slow fallback).
+      schedule();
     } catch (err) {
       if (err instanceof ApiError && err.code === 'library.sync_running') void read();
       showToast({ title: 'Could not start the sync', description: describeError(err), tone: 'error' });

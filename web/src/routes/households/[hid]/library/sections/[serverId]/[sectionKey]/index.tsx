@@ -4,6 +4,7 @@ import FunnelX from 'lucide-solid/icons/funnel-x';
 import LayoutGrid from 'lucide-solid/icons/layout-grid';
 import List from 'lucide-solid/icons/list';
 import PackageOpen from 'lucide-solid/icons/package-open';
+import RotateCw from 'lucide-solid/icons/rotate-cw';
 import SlidersHorizontal from 'lucide-solid/icons/sliders-horizontal';
 import {
   createEffect,
@@ -32,6 +33,11 @@ import {
 } from '../../../../../../../components/library/library-api.ts';
 import { LibraryError, PosterGridSkeleton } from '../../../../../../../components/library/library-states.tsx';
 import { createPaged } from '../../../../../../../components/library/paged.ts';
+import {
+  createSectionFilters,
+  isGenre,
+  unlistedGenre,
+} from '../../../../../../../components/library/section-filters.ts';
 import { SectionTabs } from '../../../../../../../components/library/section-tabs.tsx';
 import { createSections } from '../../../../../../../components/library/sections.ts';
 import { VirtualGrid } from '../../../../../../../components/library/virtual-grid.tsx';
@@ -56,26 +62,6 @@ const DEFAULT_ORDER: Record<Sort, 'asc' | 'desc'> = {
   added: 'desc',
   rating: 'desc',
 };
-const GENRES = [
-  'Action',
-  'Adventure',
-  'Animation',
-  'Comedy',
-  'Crime',
-  'Documentary',
-  'Drama',
-  'Family',
-  'Fantasy',
-  'History',
-  'Horror',
-  'Music',
-  'Mystery',
-  'Romance',
-  'Science Fiction',
-  'Thriller',
-  'War',
-  'Western',
-];
 const SHOW_TYPES = [
   { value: 'show', label: 'Shows' },
   { value: 'season', label: 'Seasons' },
@@ -117,6 +103,20 @@ export default function SectionPage() {
       : undefined;
   };
   usePageTitle(() => section()?.title ?? 'Library');
+  // The genres and years this section's items have, for the filter controls.
+  const choices = createSectionFilters(() => {
+    const s = section();
+    return s ? { hid: hh.hid(), serverId: s.serverId, key: s.key } : undefined;
+  });
+  const genres = () => {
+    const c = choices.state();
+    return c.state === 'ready' ? c.filters.genres : [];
+  };
+  const years = () => {
+    const c = choices.state();
+    return c.state === 'ready' ? c.filters.years : [];
+  };
+  const extraGenre = () => unlistedGenre(genres(), query().genre);
 
   const sort = (): Sort => {
     const v = one(search.sort);
@@ -238,28 +238,106 @@ export default function SectionPage() {
                   </div>
                 </Field>
                 <Field label="Genre" id="lib-genre">
-                  <select
-                    id="lib-genre"
-                    class={control}
-                    value={query().genre ?? ''}
-                    onChange={(e) => set({ genre: e.currentTarget.value || undefined })}
-                  >
-                    <option value="">Any genre</option>
-                    <For each={GENRES}>{(g) => <option value={g}>{g}</option>}</For>
-                  </select>
+                  <div class="flex items-center gap-1">
+                    <select
+                      id="lib-genre"
+                      class={`${control} max-w-52`}
+                      value={query().genre ?? ''}
+                      disabled={choices.state().state !== 'ready' && query().genre === undefined}
+                      aria-busy={choices.state().state === 'loading'}
+                      aria-describedby={choices.state().state === 'error' ? 'lib-genre-error' : undefined}
+                      onChange={(e) => set({ genre: e.currentTarget.value || undefined })}
+                    >
+                      <Switch>
+                        <Match when={choices.state().state === 'loading' && query().genre === undefined}>
+                          <option value="">Loading genres…</option>
+                        </Match>
+                        <Match when={choices.state().state === 'error' && query().genre === undefined}>
+                          <option value="">Genres unavailable</option>
+                        </Match>
+                        <Match
+                          when={
+                            choices.state().state === 'ready' &&
+                            genres().length === 0 &&
+                            query().genre === undefined
+                          }
+                        >
+                          <option value="">No genres in this library</option>
+                        </Match>
+                        <Match when={true}>
+                          <option value="">Any genre</option>
+                        </Match>
+                      </Switch>
+                      {/* `selected` per option: the list arrives after the select, so its value alone would not stick. */}
+                      <Show when={extraGenre()}>
+                        {(g) => (
+                          <option value={g()} selected>
+                            {choices.state().state === 'loading' ? 'Loading…' : g()}
+                          </option>
+                        )}
+                      </Show>
+                      <For each={genres()}>
+                        {(g) => (
+                          <option value={g.key} selected={isGenre(g, query().genre)}>
+                            {g.title}
+                          </option>
+                        )}
+                      </For>
+                    </select>
+                    <Show when={choices.state().state === 'error'}>
+                      <span id="lib-genre-error" class="sr-only">
+                        The genres of this library could not be loaded.
+                      </span>
+                      <button
+                        type="button"
+                        class={`${control} flex items-center gap-1 px-2 text-xs hover:bg-raised`}
+                        title="The genres of this library could not be loaded"
+                        onClick={() => choices.retry()}
+                      >
+                        <RotateCw size={14} aria-hidden="true" />
+                        Retry
+                      </button>
+                    </Show>
+                  </div>
                 </Field>
                 <Field label="Year" id="lib-year">
-                  <input
-                    id="lib-year"
-                    type="number"
-                    inputmode="numeric"
-                    min="1800"
-                    max="2200"
-                    placeholder="Any"
-                    class={`${control} w-24`}
-                    value={query().year ?? ''}
-                    onChange={(e) => set({ year: e.currentTarget.value || undefined })}
-                  />
+                  <Show
+                    when={years().length > 0}
+                    fallback={
+                      <input
+                        id="lib-year"
+                        type="number"
+                        inputmode="numeric"
+                        min="1800"
+                        max="2200"
+                        placeholder="Any"
+                        class={`${control} w-24`}
+                        value={query().year ?? ''}
+                        onChange={(e) => set({ year: e.currentTarget.value || undefined })}
+                      />
+                    }
+                  >
+                    <select
+                      id="lib-year"
+                      class={control}
+                      value={query().year ?? ''}
+                      onChange={(e) => set({ year: e.currentTarget.value || undefined })}
+                    >
+                      <option value="">Any year</option>
+                      <Show when={query().year !== undefined && !years().includes(query().year as number)}>
+                        <option value={query().year} selected>
+                          {query().year}
+                        </option>
+                      </Show>
+                      <For each={years()}>
+                        {(y) => (
+                          <option value={y} selected={y === query().year}>
+                            {y}
+                          </option>
+                        )}
+                      </For>
+                    </select>
+                  </Show>
                 </Field>
                 <Field label="Watched" id="lib-watched">
                   <select
