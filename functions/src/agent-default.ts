@@ -18,7 +18,10 @@ import {
 } from './runtime.ts';
 import { type WsResult, wsRequestContext } from './ws.ts';
 
-/** API Gateway's largest WebSocket message (a resolved playlist of many videos comes close). */
+/**
+ * API Gateway's largest WebSocket message. Agents keep every frame within the protocol's
+ * MAX_FRAME_BYTES (a large resolution comes in parts); a larger body is not one of ours.
+ */
 export const MAX_AGENT_FRAME_BYTES = 128 * 1024;
 
 const messageEvent = z.object({
@@ -40,7 +43,8 @@ export function createAgentDefaultHandler(getSystem: SystemSource) {
         throw new Error('The agent handlers need an agent transport (provideAgentTransport)');
       }
       // Agents send JSON text frames; a binary frame arrives base64-encoded and is not one of ours.
-      const text = body && !isBase64Encoded && body.length <= MAX_AGENT_FRAME_BYTES ? body : '';
+      const text =
+        body && !isBase64Encoded && Buffer.byteLength(body, 'utf8') <= MAX_AGENT_FRAME_BYTES ? body : '';
       const deps = remoteHubDeps(withLogger(withCorrelatedQueue(system), logger));
       const outcome = await handleRemoteFrame(deps, transport, connectionOf(requestContext), text);
       if (outcome.closed || outcome.gone) {

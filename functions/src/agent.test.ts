@@ -8,6 +8,7 @@ import { GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatew
 import * as Agents from '@medianest/core/download/agents';
 import * as Download from '@medianest/core/download/download';
 import { LEASE_MS } from '@medianest/core/download/download';
+import { MAX_FRAME_BYTES } from '@medianest/core/download/protocol';
 import { LOCK_MS, remoteHubDeps, remoteKeys } from '@medianest/core/download/remote';
 import { as } from '@medianest/core/download/testing';
 import { FakeClock } from '@medianest/core/port/clock';
@@ -131,6 +132,7 @@ describe.each(STORES)('agent WebSocket handlers on the $name', ({ store, skip })
           householdId: f.household.hh,
           heartbeatMs: 20_000,
           leaseMs: LEASE_MS,
+          maxFrameBytes: MAX_FRAME_BYTES,
         },
         expect.objectContaining({ type: 'job.offer', jobId: queued.id, attempt: 1, kind: 'resolve' }),
       ]);

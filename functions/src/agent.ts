@@ -18,7 +18,7 @@ import type {
   DeleteConnectionCommand,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import type { ServerMessage } from '@medianest/core/download/protocol';
+import { encodeFrame, type ServerMessage } from '@medianest/core/download/protocol';
 import type { AgentConnection, AgentTransport } from '@medianest/core/download/remote';
 import { captureAwsClient } from '@medianest/core/observability/tracer';
 import type { WsRequestContext } from './ws.ts';
@@ -75,7 +75,8 @@ export function managementTransport(options: ManagementTransportOptions = {}): A
       for (const frame of frames) {
         const command: PostToConnectionCommand = new m.PostToConnectionCommand({
           ConnectionId: connection.connectionId,
-          Data: JSON.stringify(frame),
+          // Over API Gateway's frame limit it would close the connection: FrameTooLargeError instead.
+          Data: encodeFrame(frame),
         });
         try {
           await client.send(command);

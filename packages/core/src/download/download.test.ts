@@ -5,13 +5,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { STORES, type TestDeps } from '../actor/testing.ts';
 import * as Audit from '../audit/audit.ts';
+import { queryAll } from '../port/table.ts';
 import * as Agents from './agents.ts';
 import * as Download from './download.ts';
 import { type AgentSession, closeAgentSession, onAgentMessage, openAgentSession } from './hub.ts';
 import { scheduleLeaseSweep } from './jobs.ts';
-import type { AgentMessageInput, JobOffer, ResolvedVideo, ServerMessage } from './protocol.ts';
-import { AgentMessage } from './protocol.ts';
-import { setLimits } from './quota.ts';
+import type { DownloadItem } from './keys.ts';
+import type { AgentMessageInput, JobOffer, ResolvedVideo, ResolveResult, ServerMessage } from './protocol.ts';
+import { AgentMessage, encodeFrame, MAX_FRAME_BYTES, resolvedFrames } from './protocol.ts';
+import { myQuota, setLimits } from './quota.ts';
 import { as, RecordingRealtime, type SeededHousehold, seedHousehold } from './testing.ts';
 
 const target = { sectionKey: '1', preset: 'other-videos' as const };
@@ -50,8 +52,12 @@ describe.each(STORES)('on $name', ({ open, skip }) => {
     opened = false;
   });
 
-  const send = async (session: AgentSession, msg: AgentMessageInput): Promise<ServerMessage[]> =>
-    onAgentMessage(deps, session, AgentMessage.parse(msg));
+  /** One agent frame; every frame the server answers with must fit the transport. */
+  const send = async (session: AgentSession, msg: AgentMessageInput): Promise<ServerMessage[]> => {
+    const out = await onAgentMessage(deps, session, AgentMessage.parse(msg));
+    for (const f of out) encodeFrame(f);
+    return out;
+  };
 
   async function connectAgent(concurrency = 2, running: AgentMessageInput extends never ? never : [] = []) {
     const { token, agent } = await as(h.owner, h.hh, () => Agents.createAgent(deps, { name: 'NAS' }));
@@ -365,5 +371,187 @@ describe.each(STORES)('on $name', ({ open, skip }) => {
       message: { type: 'download.agent', data: { online: false } },
     });
     expect(await Agents.anyAgentOnline(deps, h.hh)).toBe(false);
+  });
+
+  describe('a large resolution in parts', () => {
+    const playlistOf = (n: number, prefix = 'p'): ResolveResult => ({
+      kind: 'playlist',
+      playlist: { id: 'PLbig', title: 'Everything', channel: 'Chan' },
+      entries: Array.from({ length: n }, (_, i) =>
+        video(`${prefix}${String(i).padStart(4, '0')}`, `Episode ${i} of a long series`),
+      ),
+    });
+    const videoJobs = async () =>
+      (await queryAll<DownloadItem>(deps.table, { pk: `H#${h.hh}`, sk: { beginsWith: 'DL#' } })).filter(
+        (i) => i.type === 'download' && i.kind === 'video',
+      );
+    const submitPlaylist = () =>
+      as(h.alice, h.hh, () =>
+        Download.submit(deps, { url: 'https://www.youtube.com/playlist?list=PLbig', target }),
+      );
+    /** The resolution as the agent sends it, split to fit the server's frames. */
+    const partsOf = (offer: JobOffer, result: ResolveResult) => {
+      const { frames } = resolvedFrames({ jobId: offer.jobId, attempt: offer.attempt }, result);
+      expect(frames.length).toBeGreaterThan(1);
+      return frames;
+    };
+
+    it('1,000 videos, parts out of order and one twice: exactly 1,000 video jobs, once each; quota once per video', async () => {
+      await as(h.owner, h.hh, () => setLimits(deps, { videosPerHour: 2000 }));
+      const sub = await submitPlaylist();
+      const { session, frames } = await connectAgent(2);
+      const [resolve] = offers(frames) as [JobOffer];
+      const result = playlistOf(1000);
+      const parts = partsOf(resolve, result);
+      // Last first, then the rest backwards, the second part a second time in the middle.
+      const order = [...parts].reverse();
+      order.splice(3, 0, parts[1] as (typeof parts)[number]);
+      const offered: JobOffer[] = [];
+      for (const [i, part] of order.entries()) {
+        offered.push(...offers(await send(session, part)));
+        if (i < order.length - 1) {
+          // Still resolving: the videos of the parts in are queued (and offered) already.
+          const mid = await as(h.alice, h.hh, () => Download.get(deps, { id: sub.id }));
+          expect(mid).toMatchObject({ state: 'resolving', childCount: 0 });
+        }
+      }
+      const parent = await as(h.alice, h.hh, () => Download.get(deps, { id: sub.id }));
+      expect(parent).toMatchObject({ state: 'downloading', childCount: 1000, playlist: 'Everything' });
+      expect(parent.children.map((c) => c.title)).toEqual(result.entries.map((e) => e.title));
+      const jobs = await videoJobs();
+      expect(jobs).toHaveLength(1000);
+      expect(new Set(jobs.map((j) => j.video?.videoId)).size).toBe(1000);
+      expect(jobs.every((j) => j.parentId === sub.id)).toBe(true);
+      // Offered while the parts arrived, two at a time (the agent's slots), never twice.
+      expect(offered.length).toBe(2);
+      expect(new Set(offered.map((o) => o.jobId)).size).toBe(2);
+      // The submission's own video plus 999 more, once; a part delivered again changes nothing.
+      expect(await as(h.alice, h.hh, () => myQuota(deps))).toMatchObject({ usedThisHour: 1000 });
+      await send(session, parts[0] as (typeof parts)[number]);
+      expect(await videoJobs()).toHaveLength(1000);
+      expect(await as(h.alice, h.hh, () => myQuota(deps))).toMatchObject({ usedThisHour: 1000 });
+      // Storage is counted once per finished video, whatever the agent repeats.
+      const [a] = offered as [JobOffer];
+      const done = {
+        type: 'job.done' as const,
+        jobId: a.jobId,
+        attempt: a.attempt,
+        files: [{ path: '/lib/a.mp4', bytes: 7000, kind: 'video' as const }],
+      };
+      await send(session, done);
+      await send(session, done);
+      expect(await as(h.alice, h.hh, () => myQuota(deps))).toMatchObject({ usedBytes: 7000 });
+      // Nothing of the resolution is left behind but the jobs.
+      const receipts = await queryAll(deps.table, { pk: `H#${h.hh}`, sk: { beginsWith: 'DLR#' } });
+      expect(receipts).toEqual([]);
+    }, 120_000);
+
+    it('over the hourly quota: the first part in refuses the whole playlist with the reason, and no video job', async () => {
+      const sub = await submitPlaylist();
+      const { session, frames } = await connectAgent(2);
+      const [resolve] = offers(frames) as [JobOffer];
+      const parts = partsOf(resolve, playlistOf(200));
+      for (const part of [...parts].reverse()) await send(session, part);
+      const failed = await as(h.alice, h.hh, () => Download.get(deps, { id: sub.id }));
+      expect(failed).toMatchObject({ state: 'failed', childCount: 0, reason: { code: 'quota' } });
+      expect(failed.reason?.message).toMatch(
+        /^You can download 30 videos per hour and have used 1 \(this needs 199\); try again in \d+ min$/,
+      );
+      expect(await videoJobs()).toEqual([]);
+      expect(await as(h.alice, h.hh, () => myQuota(deps))).toMatchObject({ usedThisHour: 1 });
+    });
+
+    it('duplicates in a later part are reported and given back to the quota', async () => {
+      await as(h.owner, h.hh, () => setLimits(deps, { videosPerHour: 1000 }));
+      const result = playlistOf(300);
+      const { session } = await connectAgent(8);
+      // Bob already has five of the playlist's videos.
+      const bobs = await as(h.bob, h.hh, () =>
+        Download.submit(deps, { url: 'https://www.youtube.com/playlist?list=PLfive', target }),
+      );
+      const [bobsOffer] = offers(await send(session, { type: 'heartbeat', running: [] })) as [JobOffer];
+      expect(bobsOffer.jobId).toBe(bobs.id);
+      const running = offers(
+        await send(session, {
+          type: 'job.resolved',
+          jobId: bobs.id,
+          attempt: bobsOffer.attempt,
+          result: { ...result, entries: result.entries.slice(250, 255) },
+        }),
+      ).map((o) => ({ jobId: o.jobId, attempt: o.attempt, state: 'downloading' as const }));
+      expect(running).toHaveLength(5);
+      const sub = await submitPlaylist();
+      const [resolve] = offers(await send(session, { type: 'heartbeat', running })) as [JobOffer];
+      expect(resolve.jobId).toBe(sub.id);
+      for (const part of partsOf(resolve, result)) await send(session, part);
+      const parent = await as(h.alice, h.hh, () => Download.get(deps, { id: sub.id }));
+      expect(parent).toMatchObject({ state: 'downloading', childCount: 295 });
+      expect(parent.duplicates.map((d) => d.videoId)).toEqual(
+        result.entries.slice(250, 255).map((e) => e.videoId),
+      );
+      expect(await as(h.alice, h.hh, () => myQuota(deps))).toMatchObject({ usedThisHour: 295 });
+    }, 60_000);
+
+    it('cancelled while its parts arrive: the videos already queued are cancelled, later parts make none', async () => {
+      await as(h.owner, h.hh, () => setLimits(deps, { videosPerHour: 1000 }));
+      const sub = await submitPlaylist();
+      const { session, frames } = await connectAgent(1);
+      const [resolve] = offers(frames) as [JobOffer];
+      const [first, ...rest] = partsOf(resolve, playlistOf(250));
+      await send(session, first as NonNullable<typeof first>);
+      expect((await videoJobs()).length).toBe(first?.result.entries.length);
+      await as(h.alice, h.hh, () => Download.cancel(deps, { id: sub.id }));
+      for (const part of rest) await send(session, part);
+      const jobs = await videoJobs();
+      expect(jobs.length).toBe(first?.result.entries.length);
+      expect(jobs.every((j) => j.state === 'cancelled')).toBe(true);
+      expect((await as(h.alice, h.hh, () => Download.get(deps, { id: sub.id }))).state).toBe('cancelled');
+    }, 60_000);
+
+    it('the agent vanishes halfway: the next attempt takes over the videos already queued, none twice; stale parts are ignored', async () => {
+      await as(h.owner, h.hh, () => setLimits(deps, { videosPerHour: 1000 }));
+      const sub = await submitPlaylist();
+      const { session, frames } = await connectAgent(1);
+      const [resolve] = offers(frames) as [JobOffer];
+      const result = playlistOf(250);
+      const [first, ...rest] = partsOf(resolve, result);
+      await send(session, first as NonNullable<typeof first>);
+      const before = (await videoJobs()).map((j) => j.id).sort();
+      deps.clock.advance(Agents.PRESENCE_MS + 1);
+      // The submission and the video the agent had started go back to the queue.
+      expect(await Download.sweepLeases(deps)).toEqual({ requeued: 2, failed: 0 });
+      const retry = offers(await send(session, { type: 'heartbeat', running: [] })).find(
+        (o) => o.jobId === sub.id,
+      );
+      expect(retry).toMatchObject({ attempt: 2 });
+      // The first attempt's remaining parts arrive late: ignored.
+      for (const part of rest) await send(session, part);
+      expect((await videoJobs()).length).toBe(before.length);
+      for (const part of partsOf(retry as JobOffer, result).reverse()) await send(session, part);
+      const parent = await as(h.alice, h.hh, () => Download.get(deps, { id: sub.id }));
+      expect(parent).toMatchObject({ state: 'downloading', childCount: 250 });
+      const jobs = await videoJobs();
+      expect(jobs).toHaveLength(250);
+      expect(
+        jobs
+          .map((j) => j.id)
+          .filter((id) => before.includes(id))
+          .sort(),
+      ).toEqual(before);
+      expect(await as(h.alice, h.hh, () => myQuota(deps))).toMatchObject({ usedThisHour: 250 });
+    }, 60_000);
+
+    it('a job offer over the frame limit is never sent: the download fails with a reason', async () => {
+      Object.assign(deps, {
+        plexFor: async () => ({ baseUrl: 'http://plex.local:32400', token: 't'.repeat(MAX_FRAME_BYTES) }),
+      });
+      const sub = await as(h.alice, h.hh, () =>
+        Download.submit(deps, { url: 'https://youtu.be/bigbigbigbi', target }),
+      );
+      const { frames } = await connectAgent(1);
+      expect(offers(frames)).toEqual([]);
+      const failed = await as(h.alice, h.hh, () => Download.get(deps, { id: sub.id }));
+      expect(failed).toMatchObject({ state: 'failed', reason: { code: 'too_large' } });
+    });
   });
 });

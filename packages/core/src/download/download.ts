@@ -8,6 +8,8 @@
  * (leaseOwner, attempt): a report from an agent that lost its lease, or a cancel racing a
  * completion, loses cleanly instead of corrupting the job.
  */
+import { createHash } from 'node:crypto';
+import { decodeTime, encodeTime } from 'ulid';
 import { z } from 'zod';
 import type { DomainDeps } from '../actor/deps.ts';
 import { fn } from '../actor/fn.ts';
@@ -17,7 +19,16 @@ import { type Access, requireAccess } from '../household/access.ts';
 import type { MemberItem } from '../household/keys.ts';
 import { metrics } from '../observability/metrics.ts';
 import type { Realtime, RealtimeMessage } from '../port/realtime.ts';
-import { type Condition, ConditionFailedError, notExists, type Table } from '../port/table.ts';
+import {
+  type Condition,
+  ConditionFailedError,
+  type Key,
+  notExists,
+  queryAll,
+  type Table,
+  TransactionCanceledError,
+  type UpdateSpec,
+} from '../port/table.ts';
 import { anyAgentOnline } from './agents.ts';
 import { DownloadNotFoundError, StaleDownloadError } from './errors.ts';
 import {
@@ -26,11 +37,28 @@ import {
   ENTITY_VERSION,
   keys,
   type Progress,
+  type ResolvePartItem,
   type StoredFile,
+  ulidOf,
   type VideoClaimItem,
 } from './keys.ts';
-import { JobId, Preset, Quality, type Reason, type ResolveResult } from './protocol.ts';
-import { addStoredBytes, checkStorage, limitsOf, reserveVideos } from './quota.ts';
+import {
+  JobId,
+  Preset,
+  Quality,
+  type Reason,
+  type ResolvedVideo,
+  type ResolvePart,
+  type ResolveResult,
+} from './protocol.ts';
+import {
+  addStoredBytes,
+  checkStorage,
+  hourlyQuotaWrite,
+  limitsOf,
+  reserveVideos,
+  videoQuotaRefusal,
+} from './quota.ts';
 import { assertTransition, canTransition, isTerminal, LEASED, State } from './state.ts';
 import { validateUrl } from './url.ts';
 
@@ -164,21 +192,23 @@ export interface LeaseGuard {
 interface MoveOptions {
   set?: Record<string, unknown>;
   add?: Record<string, number>;
+  remove?: string[];
   lease?: LeaseGuard;
   /** Take a lease for this agent (claiming queued work). */
   takeLease?: string;
 }
 
 /**
- * Moves a job from the state it was read in to `to`, guarded on that state and its rev (and the
- * lease when an agent reports). Keeps the sparse queue and lease indexes in step with the state.
+ * The write that moves a job from the state it was read in to `to`, guarded on that state and its
+ * rev (and the lease when an agent reports). Keeps the sparse queue and lease indexes in step with
+ * the state. For `move`, or a transaction that changes something else with it.
  */
-export async function move(
-  deps: { table: Table; clock: { now(): number } },
+export function moveWrite(
+  deps: { clock: { now(): number } },
   item: DownloadItem,
   to: State,
   options: MoveOptions = {},
-): Promise<DownloadItem> {
+): { key: Key; spec: UpdateSpec } {
   assertTransition(item.state, to);
   const now = deps.clock.now();
   const conditions: Condition[] = [
@@ -190,7 +220,7 @@ export async function move(
     conditions.push({ attr: 'attempt', op: '=', value: options.lease.attempt });
   }
   const set: Record<string, unknown> = { state: to, updatedAt: now, ...options.set };
-  const remove: string[] = [];
+  const remove: string[] = [...(options.remove ?? [])];
   const add: Record<string, number> = { rev: 1, ...options.add };
   if (to === 'queued') {
     Object.assign(set, {
@@ -216,13 +246,22 @@ export async function move(
     remove.push('gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk');
     Object.assign(set, { leaseOwner: null, leaseUntil: null, finishedAt: now });
   }
+  return {
+    key: keys.download(item.householdId, item.id),
+    spec: { set, add, remove: [...new Set(remove)], condition: { and: conditions } },
+  };
+}
+
+/** Applies `moveWrite`; StaleDownloadError when the job changed since it was read. */
+export async function move(
+  deps: { table: Table; clock: { now(): number } },
+  item: DownloadItem,
+  to: State,
+  options: MoveOptions = {},
+): Promise<DownloadItem> {
+  const { key, spec } = moveWrite(deps, item, to, options);
   try {
-    return await deps.table.update<DownloadItem>(keys.download(item.householdId, item.id), {
-      set,
-      add,
-      remove,
-      condition: { and: conditions },
-    });
+    return await deps.table.update<DownloadItem>(key, spec);
   } catch (e) {
     if (e instanceof ConditionFailedError) throw new StaleDownloadError();
     throw e;
@@ -433,6 +472,8 @@ export const cancel = fn(CancelInput, async (deps: DownloadDeps, { id }): Promis
     await syncParent(deps, access.householdId, item.id);
   } else {
     await cancelOne(deps, access.householdId, item.id);
+    // Cancelled while being resolved: the videos of the parts already in go too.
+    if (item.kind === 'submission') await abandonResolution(deps, access.householdId, item.id);
     if (item.parentId) await syncParent(deps, access.householdId, item.parentId);
   }
   await deps.notifyAgents?.(access.householdId);
@@ -681,11 +722,62 @@ export async function reportFailed(
   reason: Reason,
 ): Promise<DownloadItem | undefined> {
   const next = await reportState(deps, hh, id, guard, 'failed', { reason });
-  if (next?.state === 'failed') metrics().download({ ok: false, householdId: hh });
+  if (next?.state === 'failed') {
+    metrics().download({ ok: false, householdId: hh });
+    if (next.kind === 'submission' && next.childCount === 0) await abandonResolution(deps, hh, id);
+  }
   return next;
 }
 
 // ---- resolution ---------------------------------------------------------------------------------
+
+/** Receipts of a resolution's parts outlive it by this much at most (they are deleted when it ends). */
+const PART_TTL_SECONDS = 2 * 24 * 3600;
+/** Duplicates named on a submission (the item stays far below DynamoDB's 400 KB). */
+export const MAX_LISTED_DUPLICATES = 50;
+/** Video jobs of one part written at once. */
+const PART_CONCURRENCY = 8;
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * The video job for slot `slot` of a submission: the same id every time the same part (or the same
+ * playlist position in a later attempt) is applied, so applying a part twice makes no second job.
+ * A ULID one millisecond after the submission's (children sort right after it), then 12 characters
+ * from a hash of the submission's id and the slot in 4 (playlist order within the submission).
+ */
+export function childIdOf(parentId: string, slot: number): string {
+  const time = encodeTime(decodeTime(ulidOf(parentId)) + 1, 10);
+  const hash = createHash('sha256').update(parentId).digest();
+  let tail = '';
+  for (let i = 0; i < 12; i++) tail += CROCKFORD[(hash[i] ?? 0) & 31];
+  for (let shift = 15; shift >= 0; shift -= 5) tail += CROCKFORD[(slot >> shift) & 31];
+  return `dl_${time}${tail}`;
+}
+
+/** Slots past the first thousand: a position whose video changed between two attempts. */
+const altSlot = (attempt: number, index: number) => ((attempt % 1000) + 1) * 1000 + index;
+
+const videoKey = (v: { extractor: string; videoId: string }) => `${v.extractor.toLowerCase()}:${v.videoId}`;
+const sameVideo = (item: DownloadItem, v: ResolvedVideo) =>
+  !!item.video && videoKey(item.video) === videoKey(v);
+
+async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  f: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await f(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
 
 /** Claims a video for a download, or names the download that already has it. */
 async function claimVideo(
@@ -706,6 +798,8 @@ async function claimVideo(
   };
   for (let i = 0; i < 3; i++) {
     const existing = await deps.table.get<VideoClaimItem>(key);
+    // Ours already: the same part applied again, or a later attempt of the same submission.
+    if (existing?.downloadId === downloadId) return undefined;
     if (existing) {
       const holder = await load(deps, hh, existing.downloadId);
       // A failed or cancelled download does not block downloading the video again.
@@ -726,44 +820,145 @@ async function claimVideo(
   return { videoId: video.videoId, title: video.title, existingId: 'unknown' };
 }
 
-/**
- * The agent resolved a submission: queue one video job per new entry, report duplicates, and
- * take the playlist's extra videos from the member's hourly quota (all or nothing).
- */
-export async function reportResolved(
-  deps: DownloadDeps,
-  hh: string,
-  id: string,
-  guard: LeaseGuard,
-  result: ResolveResult,
-): Promise<DownloadItem | undefined> {
-  const parent = await load(deps, hh, id);
-  if (parent?.kind !== 'submission' || parent.state !== 'resolving') return undefined;
-  if (parent.leaseOwner !== guard.agentId || parent.attempt !== guard.attempt) return undefined;
+interface Header {
+  title: string | null;
+  channel: string | null;
+  playlist: string | null;
+}
+
+const headerOf = (result: ResolveResult): Header => {
   const first = result.entries[0];
-  const header = {
+  return {
     title: result.playlist?.title ?? first?.title ?? null,
     channel: result.playlist?.channel ?? first?.channel ?? null,
     playlist: result.kind === 'playlist' ? (result.playlist?.title ?? null) : null,
   };
-  if (!first) {
-    return reportState(deps, hh, id, guard, 'failed', {
-      ...header,
-      reason: { code: 'empty', message: 'There is nothing to download at that link' },
-    });
-  }
+};
+
+const holdsResolution = (item: DownloadItem | undefined, guard: LeaseGuard): boolean =>
+  item?.kind === 'submission' &&
+  item.state === 'resolving' &&
+  item.leaseOwner === guard.agentId &&
+  item.attempt === guard.attempt;
+
+/**
+ * Takes the playlist's videos beyond the first (the submission took that one) from the member's
+ * hourly quota, all or nothing, once per submission: whichever part of the first resolution comes
+ * first does it, atomically with marking the submission. Duplicates are given back at the end.
+ */
+async function reserveOnce(
+  deps: DownloadDeps,
+  parent: DownloadItem,
+  guard: LeaseGuard,
+  total: number,
+): Promise<{ ok: true } | { ok: false; refusal?: AppError }> {
+  if (parent.reservedVideos !== undefined) return { ok: true };
+  const n = total - 1;
+  const limits = await limitsOf(deps, parent.householdId);
+  const refuse = async () => ({
+    ok: false as const,
+    refusal: await videoQuotaRefusal(deps, parent.householdId, parent.userId, n, limits),
+  });
+  if (n > limits.videosPerHour) return refuse();
   const now = deps.clock.now();
-  const children: DownloadItem[] = [];
-  const duplicates: Duplicate[] = [];
-  for (const video of result.entries) {
-    const ulid = newUlid(now);
-    const childId = `dl_${ulid}`;
-    const dup = await claimVideo(deps, hh, video, childId, parent.userId);
-    if (dup) {
-      duplicates.push(dup);
-      continue;
+  const mark: UpdateSpec = {
+    set: { reservedVideos: Math.max(0, n), reservedAt: now },
+    condition: {
+      and: [
+        { attr: 'state', op: '=', value: 'resolving' },
+        { attr: 'leaseOwner', op: '=', value: guard.agentId },
+        { attr: 'attempt', op: '=', value: guard.attempt },
+        { attr: 'reservedVideos', exists: false },
+      ],
+    },
+  };
+  const key = keys.download(parent.householdId, parent.id);
+  try {
+    if (n <= 0) await deps.table.update(key, mark);
+    else {
+      const quota = hourlyQuotaWrite(parent.householdId, parent.userId, n, now, limits);
+      await deps.table.transact([
+        { update: key, spec: mark },
+        { update: quota.key, spec: quota.spec },
+      ]);
     }
-    children.push({
+    return { ok: true };
+  } catch (e) {
+    const markFailed =
+      e instanceof ConditionFailedError || (e instanceof TransactionCanceledError && e.failed.includes(0));
+    if (markFailed) {
+      // Another part reserved first (fine), or the submission moved on (this part is stale).
+      const now = await load(deps, parent.householdId, parent.id);
+      return now && holdsResolution(now, guard) && now.reservedVideos !== undefined
+        ? { ok: true }
+        : { ok: false };
+    }
+    if (e instanceof TransactionCanceledError) return refuse();
+    throw e;
+  }
+}
+
+interface AppliedPart {
+  offset: number;
+  count: number;
+  childIds: string[];
+  duplicates: Duplicate[];
+}
+
+/**
+ * Queues the video jobs of one part's entries (ids from the submission and the position, so a
+ * part applied twice, or again by a later attempt, makes no second job) and reports duplicates.
+ * A job of a previous attempt that failed or was cancelled is queued again.
+ */
+async function applyPart(
+  deps: DownloadDeps,
+  parent: DownloadItem,
+  attempt: number,
+  entries: ResolvedVideo[],
+  offset: number,
+  header: Header,
+): Promise<AppliedPart> {
+  const hh = parent.householdId;
+  const now = deps.clock.now();
+  const firstIds = entries.map((_, i) => childIdOf(parent.id, offset + i));
+  const existing = new Map<string, DownloadItem>();
+  for (let i = 0; i < firstIds.length; i += 100) {
+    for (const item of await deps.table.batchGet<DownloadItem>(
+      firstIds.slice(i, i + 100).map((id) => keys.download(hh, id)),
+    ))
+      existing.set(item.id, item);
+  }
+  // The same video twice in the part: the first one counts, the others are duplicates of it.
+  const firstOf = new Map<string, number>();
+  entries.forEach((v, i) => {
+    if (!firstOf.has(videoKey(v))) firstOf.set(videoKey(v), i);
+  });
+  const results = await mapLimit(entries, PART_CONCURRENCY, async (video, i) => {
+    const index = offset + i;
+    const first = firstOf.get(videoKey(video)) ?? i;
+    if (first !== i) {
+      return {
+        duplicate: { videoId: video.videoId, title: video.title, existingId: firstIds[first] as string },
+      };
+    }
+    let childId = firstIds[i] as string;
+    let held: DownloadItem | undefined = existing.get(childId);
+    if (held && !sameVideo(held, video)) {
+      // The playlist changed between two attempts: this position holds another video now.
+      childId = childIdOf(parent.id, altSlot(attempt, index));
+      held = await load(deps, hh, childId);
+      if (held && !sameVideo(held, video)) {
+        return { duplicate: { videoId: video.videoId, title: video.title, existingId: childId } };
+      }
+    }
+    const dup = await claimVideo(deps, hh, video, childId, parent.userId);
+    if (dup) return { duplicate: dup };
+    if (held) {
+      if (held.state === 'failed' || held.state === 'cancelled') await requeue(deps, hh, held.id);
+      return { childId };
+    }
+    const ulid = ulidOf(childId);
+    const child: DownloadItem = {
       pk: `H#${hh}`,
       sk: `DL#${ulid}`,
       type: 'download',
@@ -797,71 +992,206 @@ export async function reportResolved(
       tries: 0,
       gsi1pk: keys.queueIndex(hh),
       gsi1sk: ulid,
-    });
-  }
-  const releaseClaims = async () => {
-    for (const c of children) {
-      const v = c.video;
-      if (!v) continue;
-      await deps.table
-        .delete(keys.videoClaim(hh, v.extractor, v.videoId), { attr: 'downloadId', op: '=', value: c.id })
-        .catch((e: unknown) => {
-          if (!(e instanceof ConditionFailedError)) throw e;
-        });
+    };
+    try {
+      await deps.table.put(child, notExists);
+      await publishUpdate(deps, child);
+    } catch (e) {
+      // The same part applied at the same moment by another invocation: its job is this one.
+      if (!(e instanceof ConditionFailedError)) throw e;
     }
-  };
-  if (children.length === 0) {
-    const names = duplicates
-      .map((d) => d.title)
-      .slice(0, 3)
-      .join(', ');
+    return { childId };
+  });
+  const childIds: string[] = [];
+  const duplicates: Duplicate[] = [];
+  for (const r of results) {
+    if ('childId' in r && r.childId) childIds.push(r.childId);
+    if ('duplicate' in r && r.duplicate) duplicates.push(r.duplicate);
+  }
+  return { offset, count: entries.length, childIds, duplicates };
+}
+
+/** Whether the parts' entries cover positions 0 … total - 1. */
+function covers(parts: AppliedPart[], total: number): boolean {
+  let end = 0;
+  for (const p of [...parts].sort((a, b) => a.offset - b.offset)) {
+    if (p.offset > end) return false;
+    end = Math.max(end, p.offset + p.count);
+  }
+  return end >= total;
+}
+
+async function receiptsOf(deps: DownloadDeps, hh: string, parentId: string, attempt?: number) {
+  return queryAll<ResolvePartItem>(deps.table, {
+    pk: `H#${hh}`,
+    sk: { beginsWith: keys.resolvePartsPrefix(parentId, attempt) },
+  });
+}
+
+async function dropReceipts(deps: DownloadDeps, hh: string, parentId: string): Promise<void> {
+  const receipts = await receiptsOf(deps, hh, parentId);
+  for (let i = 0; i < receipts.length; i += 25) {
+    await deps.table.batchWrite({ deletes: receipts.slice(i, i + 25).map(({ pk, sk }) => ({ pk, sk })) });
+  }
+}
+
+/**
+ * A submission that ended while it was being resolved (cancelled, failed, given up): the video
+ * jobs its parts already queued are cancelled, and the receipts deleted.
+ */
+export async function abandonResolution(
+  deps: DownloadDeps,
+  hh: string,
+  parentId: string,
+  childIds: string[] = [],
+): Promise<void> {
+  const receipts = await receiptsOf(deps, hh, parentId);
+  const ids = new Set([...childIds, ...receipts.flatMap((r) => r.childIds)]);
+  for (const id of ids) {
+    const child = await load(deps, hh, id);
+    if (child && !isTerminal(child.state)) await cancelOne(deps, hh, id).catch(() => undefined);
+  }
+  await dropReceipts(deps, hh, parentId);
+}
+
+/**
+ * The agent resolved a submission, in one `job.resolved` or in parts (`part`: this slice's place
+ * among `total` entries; any order, any part more than once). Each part queues its videos as jobs
+ * at once (downloads start while later parts travel) and reports duplicates; the playlist's videos
+ * are taken from the member's hourly quota once, all or nothing, when the first part arrives
+ * (duplicates are given back at the end). When every part is in, the submission moves on.
+ */
+export async function reportResolved(
+  deps: DownloadDeps,
+  hh: string,
+  id: string,
+  guard: LeaseGuard,
+  result: ResolveResult,
+  part?: ResolvePart,
+): Promise<DownloadItem | undefined> {
+  const parent = await load(deps, hh, id);
+  if (!parent || !holdsResolution(parent, guard)) return undefined;
+  const header = headerOf(result);
+  const slice = part ?? { offset: 0, total: result.entries.length };
+  if (slice.total === 0) {
     return reportState(deps, hh, id, guard, 'failed', {
       ...header,
-      duplicates,
-      reason: {
-        code: 'duplicate',
-        message: `Already downloaded or queued in this household: ${names}${duplicates.length > 3 ? '…' : ''}`,
-      },
+      reason: { code: 'empty', message: 'There is nothing to download at that link' },
     });
   }
-  try {
-    await reserveVideos(deps, hh, parent.userId, children.length - 1, await limitsOf(deps, hh));
-  } catch (e) {
-    if (!(e instanceof AppError) || e.code !== 'download.quota_exceeded') throw e;
-    await releaseClaims();
+  // A part is a sign of life: the resolution's lease runs on while parts arrive.
+  if (!(await renewLease(deps, hh, id, guard))) return undefined;
+  const reserved = await reserveOnce(deps, parent, guard, slice.total);
+  if (!reserved.ok) {
+    if (!reserved.refusal) return undefined;
     return reportState(deps, hh, id, guard, 'failed', {
       ...header,
-      duplicates,
-      reason: { code: 'quota', message: e.message },
+      reason: { code: 'quota', message: reserved.refusal.message },
     });
   }
-  for (let i = 0; i < children.length; i += 25) {
-    await deps.table.batchWrite({ puts: children.slice(i, i + 25) });
+  const applied = await applyPart(deps, parent, guard.attempt, result.entries, slice.offset, header);
+  if (applied.childIds.length > 0) await deps.notifyAgents?.(hh);
+  let parts: AppliedPart[] = [applied];
+  if (!(slice.offset === 0 && result.entries.length >= slice.total)) {
+    const receipt: ResolvePartItem = {
+      ...keys.resolvePart(hh, id, guard.attempt, slice.offset),
+      type: 'download_part',
+      parentId: id,
+      attempt: guard.attempt,
+      offset: slice.offset,
+      count: applied.count,
+      total: slice.total,
+      childIds: applied.childIds,
+      duplicates: applied.duplicates,
+      ttl: Math.floor(deps.clock.now() / 1000) + PART_TTL_SECONDS,
+    };
+    await deps.table.put(receipt);
+    parts = (await receiptsOf(deps, hh, id, guard.attempt)).filter((r) => r.total === slice.total);
+    if (!covers(parts, slice.total)) {
+      // Written before reading: a cancel that missed this receipt is seen here (and vice versa).
+      const now = await load(deps, hh, id);
+      if (now && isTerminal(now.state) && now.childCount === 0) await abandonResolution(deps, hh, id);
+      return now;
+    }
   }
-  try {
-    const next = await move(deps, parent, 'downloading', {
-      lease: guard,
-      set: {
-        ...header,
-        duplicates,
-        childCount: children.length,
-        childIds: children.map((c) => c.id),
-        leaseOwner: null,
-        leaseUntil: null,
-      },
-    });
-    await deps.table.update(keys.download(hh, id), { remove: ['gsi2pk', 'gsi2sk'] });
-    await publishUpdate(deps, next);
-    for (const c of children) await publishUpdate(deps, c);
-    await deps.notifyAgents?.(hh);
-    return next;
-  } catch (e) {
-    if (!(e instanceof StaleDownloadError)) throw e;
-    // Cancelled while resolving: the videos never existed.
-    await deps.table.batchWrite({ deletes: children.map((c) => keys.download(hh, c.id)) });
-    await releaseClaims();
+  return finishResolution(deps, hh, id, guard, parts, header);
+}
+
+/** Every part is in: the submission mirrors its videos from now on (or fails when all were duplicates). */
+async function finishResolution(
+  deps: DownloadDeps,
+  hh: string,
+  id: string,
+  guard: LeaseGuard,
+  parts: AppliedPart[],
+  header: Header,
+): Promise<DownloadItem | undefined> {
+  const sorted = [...parts].sort((a, b) => a.offset - b.offset);
+  const childIds = [...new Set(sorted.flatMap((p) => p.childIds))];
+  const allDuplicates = sorted.flatMap((p) => p.duplicates);
+  const duplicates = allDuplicates.slice(0, MAX_LISTED_DUPLICATES);
+  const parent = await load(deps, hh, id);
+  if (!parent || !holdsResolution(parent, guard)) {
+    if (parent && isTerminal(parent.state) && parent.childCount === 0)
+      await abandonResolution(deps, hh, id, childIds);
     return undefined;
   }
+  // What the quota was charged beyond the submission's own video, against what it should be.
+  const reserved = parent.reservedVideos ?? 0;
+  const refund = reserved - Math.max(0, childIds.length - 1);
+  const write =
+    childIds.length === 0
+      ? moveWrite(deps, parent, 'failed', {
+          lease: guard,
+          set: {
+            ...header,
+            duplicates,
+            reason: {
+              code: 'duplicate',
+              message: `Already downloaded or queued in this household: ${duplicates
+                .slice(0, 3)
+                .map((d) => d.title)
+                .join(', ')}${allDuplicates.length > 3 ? ` and ${allDuplicates.length - 3} more` : ''}`,
+            },
+          },
+        })
+      : moveWrite(deps, parent, 'downloading', {
+          lease: guard,
+          set: {
+            ...header,
+            duplicates,
+            childCount: childIds.length,
+            childIds,
+            leaseOwner: null,
+            leaseUntil: null,
+          },
+          remove: ['gsi2pk', 'gsi2sk'],
+        });
+  try {
+    if (refund !== 0 && parent.reservedAt !== undefined) {
+      const quota = hourlyQuotaWrite(hh, parent.userId, -refund, parent.reservedAt, null);
+      await deps.table.transact([
+        { update: write.key, spec: write.spec },
+        { update: quota.key, spec: quota.spec },
+      ]);
+    } else {
+      await deps.table.update(write.key, write.spec);
+    }
+  } catch (e) {
+    if (!(e instanceof ConditionFailedError || e instanceof TransactionCanceledError)) throw e;
+    // Cancelled meanwhile, or another invocation finished it: only a cancel leaves work to undo.
+    const now = await load(deps, hh, id);
+    if (now && isTerminal(now.state) && now.childCount === 0) await abandonResolution(deps, hh, id, childIds);
+    return undefined;
+  }
+  const next = await load(deps, hh, id);
+  if (!next) return undefined;
+  await publishUpdate(deps, next);
+  await dropReceipts(deps, hh, id);
+  // Videos may have started (or finished) while the parts arrived.
+  if (next.childCount > 0) await syncParent(deps, hh, id);
+  await deps.notifyAgents?.(hh);
+  return (await load(deps, hh, id)) ?? next;
 }
 
 // ---- leases that ran out ------------------------------------------------------------------------
@@ -901,6 +1231,8 @@ export async function sweepLeases(
       });
       if (giveUp) failed++;
       else requeued++;
+      if (giveUp && next.kind === 'submission' && next.childCount === 0)
+        await abandonResolution(deps, next.householdId, next.id);
       await publishUpdate(deps, next);
       if (next.parentId) await syncParent(deps, next.householdId, next.parentId);
       await deps.notifyAgents?.(next.householdId);

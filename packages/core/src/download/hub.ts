@@ -37,7 +37,10 @@ import { AgentAuthError, StaleDownloadError } from './errors.ts';
 import type { DownloadItem } from './keys.ts';
 import {
   AgentMessage,
+  byteLength,
+  encodeFrame,
   type JobTarget,
+  MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
   parseFrame,
   type RunningJob,
@@ -178,6 +181,11 @@ async function releaseForgotten(deps: HubDeps, session: AgentSession, running: R
   }
 }
 
+const guardOf = (session: AgentSession, item: DownloadItem) => ({
+  agentId: session.agentId,
+  attempt: item.attempt,
+});
+
 /** Cancels for jobs the agent should stop, then offers for its free slots. */
 export async function dispatchFor(deps: HubDeps, session: AgentSession): Promise<ServerMessage[]> {
   if (!session.ready) return [];
@@ -200,8 +208,19 @@ export async function dispatchFor(deps: HubDeps, session: AgentSession): Promise
   }
   const free = session.concurrency - session.running.size;
   for (const item of await claimQueued(deps, session.householdId, session.agentId, free)) {
+    const offer = await offerOf(deps, item);
+    const bytes = byteLength(JSON.stringify(offer));
+    if (bytes > MAX_FRAME_BYTES) {
+      // Never sent (the transport would drop it and the job would wait for its lease): failed now.
+      deps.logger?.error('agent hub: a job offer is over the frame limit', { jobId: item.id, bytes });
+      await reportFailed(deps, session.householdId, item.id, guardOf(session, item), {
+        code: 'too_large',
+        message: 'The details of this download are too large to send to the household agent',
+      });
+      continue;
+    }
     session.running.set(item.id, item.attempt);
-    out.push(await offerOf(deps, item));
+    out.push(offer);
   }
   return out;
 }
@@ -235,6 +254,7 @@ export async function onAgentMessage(
           householdId: hh,
           heartbeatMs: HEARTBEAT_MS,
           leaseMs: LEASE_MS,
+          maxFrameBytes: MAX_FRAME_BYTES,
         };
         const fixes = await reconcile(deps, session, msg.running);
         await releaseForgotten(deps, session, msg.running);
@@ -268,6 +288,7 @@ export async function onAgentMessage(
           msg.jobId,
           { agentId: session.agentId, attempt: msg.attempt },
           msg.result,
+          msg.part,
         );
         return dispatchFor(deps, session);
       }
@@ -382,6 +403,8 @@ export class AgentHub {
   }
 
   #sendAll(live: Live, frames: ServerMessage[]): void {
+    // Refused loudly (FrameTooLargeError) before anything of the batch is sent.
+    for (const f of frames) encodeFrame(f);
     for (const f of frames) {
       live.conn.send(f);
       if (f.type === 'error' && f.fatal) {

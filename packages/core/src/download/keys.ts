@@ -11,6 +11,9 @@
  * - expired leases, all households:      gsi2 `DLLEASE`, sk `<leaseUntil 13 digits>#<hh>#<id>`
  *                                        (sparse: only while an agent holds the job), queried `lt now`
  * - video already queued/done (dupes):   `H#<hh>` / `DLV#<extractor>:<videoId>` (claim, conditional put)
+ * - parts of a resolution received:      `H#<hh>` / `DLR#<parent ulid>#<attempt>#<offset>` (a receipt per
+ *                                        `job.resolved` part; queried by parent, or parent and attempt,
+ *                                        until the resolution is complete; TTL as a backstop)
  * - agents of a household:               `H#<hh>`, sk begins with `AGT#`
  * - agent by token:                      `AGTOK#<sha256(token)>` / `AGENT_TOKEN` (get; the token
  *                                        itself is never stored)
@@ -41,6 +44,13 @@ export const keys = {
     sk: `Q#${userId}#dl#${window}`,
   }),
   storageQuota: (hh: string, userId: string): Key => ({ pk: `H#${hh}`, sk: `Q#${userId}#dlbytes` }),
+  resolvePart: (hh: string, parentId: string, attempt: number, offset: number): Key => ({
+    pk: `H#${hh}`,
+    sk: `DLR#${ulidOf(parentId)}#${String(attempt).padStart(6, '0')}#${String(offset).padStart(4, '0')}`,
+  }),
+  /** Receipts of a parent (`attempt` undefined: of every attempt). */
+  resolvePartsPrefix: (parentId: string, attempt?: number) =>
+    `DLR#${ulidOf(parentId)}#${attempt === undefined ? '' : `${String(attempt).padStart(6, '0')}#`}`,
   queueIndex: (hh: string) => `DLQ#${hh}`,
   LEASE_INDEX: 'DLLEASE',
   leaseSk: (leaseUntil: number, hh: string, id: string) => `${pad13(leaseUntil)}#${hh}#${id}`,
@@ -104,10 +114,31 @@ export interface DownloadItem extends Item {
   createdAt: number;
   updatedAt: number;
   finishedAt: number | null;
+  /**
+   * Submissions: the playlist's videos beyond the first taken from the member's hourly quota when
+   * its resolution began (once per submission), and when (the hour window they count in).
+   */
+  reservedVideos?: number;
+  reservedAt?: number;
   gsi1pk?: string;
   gsi1sk?: string;
   gsi2pk?: string;
   gsi2sk?: string;
+}
+
+/** One `job.resolved` part the server applied: the video jobs it made and the duplicates it found. */
+export interface ResolvePartItem extends Item {
+  type: 'download_part';
+  parentId: string;
+  attempt: number;
+  offset: number;
+  /** Entries in the part. */
+  count: number;
+  total: number;
+  /** Video jobs of the part's new entries, in playlist order. */
+  childIds: string[];
+  duplicates: Duplicate[];
+  ttl: number;
 }
 
 export interface VideoClaimItem extends Item {

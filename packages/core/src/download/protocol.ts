@@ -7,11 +7,24 @@
  * ignores messages for an attempt it no longer leases to that agent, and the agent ignores an
  * offer for a job it is already running, so a reconnect (which re-announces running jobs in
  * `hello`) can neither lose nor duplicate work.
+ *
+ * Frame size: no frame, either way, may exceed MAX_FRAME_BYTES (UTF-8 bytes of the serialized
+ * JSON). API Gateway's WebSocket API closes a connection (1009) on a frame over 32 KB and drops
+ * messages over 128 KB, and the `ws` client sends each message as one frame. The server says so
+ * in `welcome.maxFrameBytes`; an agent that sees it sends a large resolution as several
+ * `job.resolved` frames, each with `part: { offset, total }` and a slice of the entries
+ * (`resolvedFrames`). Without it (an older server) the agent sends one frame, as before, and a
+ * `job.resolved` without `part` still means the whole resolution (an older agent).
  */
 import { z } from 'zod';
 import { State } from './state.ts';
 
 export const PROTOCOL_VERSION = 1;
+
+/** The largest frame either side sends: API Gateway's WebSocket frame limit (32 KB). */
+export const MAX_FRAME_BYTES = 32 * 1024;
+/** The most videos one resolution may hold (the server creates one job per video). */
+export const MAX_RESOLVED_ENTRIES = 1000;
 
 export const QUALITIES = ['best', '2160p', '1080p', '720p', '480p', 'audio'] as const;
 export const Quality = z.enum(QUALITIES);
@@ -61,9 +74,24 @@ export const ResolveResult = z.object({
   playlist: z
     .object({ id: z.string(), title: z.string().max(500), channel: z.string().nullable() })
     .nullable(),
-  entries: z.array(ResolvedVideo).max(1000),
+  entries: z.array(ResolvedVideo).max(MAX_RESOLVED_ENTRIES),
 });
 export type ResolveResult = z.infer<typeof ResolveResult>;
+
+/**
+ * One slice of a resolution sent in parts: `result.entries` are the entries at
+ * `offset … offset + entries.length - 1` of `total`. Parts may arrive in any order and more than
+ * once; each carries the same `kind` and `playlist`.
+ */
+export const ResolvePart = z.object({
+  offset: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_RESOLVED_ENTRIES - 1),
+  total: z.number().int().min(1).max(MAX_RESOLVED_ENTRIES),
+});
+export type ResolvePart = z.infer<typeof ResolvePart>;
 
 export const FileInfo = z.object({
   path: z.string().min(1).max(4096),
@@ -96,7 +124,13 @@ export const AgentMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('heartbeat'), running: z.array(RunningJob).max(64) }),
   z.object({ type: z.literal('job.accept'), ...Job }),
   z.object({ type: z.literal('job.reject'), ...Job, reason: Reason }),
-  z.object({ type: z.literal('job.resolved'), ...Job, result: ResolveResult }),
+  z
+    .object({ type: z.literal('job.resolved'), ...Job, result: ResolveResult, part: ResolvePart.optional() })
+    .refine(
+      (m) =>
+        !m.part || (m.result.entries.length > 0 && m.part.offset + m.result.entries.length <= m.part.total),
+      { error: 'a part holds 1 or more entries within its total', path: ['part'] },
+    ),
   z.object({
     type: z.literal('job.progress'),
     ...Job,
@@ -131,6 +165,11 @@ export const ServerMessage = z.discriminatedUnion('type', [
     householdId: z.string(),
     heartbeatMs: z.number().int().positive(),
     leaseMs: z.number().int().positive(),
+    /**
+     * The largest frame this server takes and sends; present when it accepts `job.resolved` in
+     * parts. Absent (an older server): the agent sends a resolution in one frame.
+     */
+    maxFrameBytes: z.number().int().min(4096).optional(),
   }),
   z.object({
     type: z.literal('job.offer'),
@@ -163,4 +202,103 @@ export function parseFrame<S extends z.ZodType>(schema: S, text: string): z.outp
   }
   const parsed = schema.safeParse(raw);
   return parsed.success ? parsed.data : undefined;
+}
+
+// ---- frame size --------------------------------------------------------------------------------
+
+/** A frame that would be larger than the transport carries; never sent. */
+export class FrameTooLargeError extends Error {
+  override readonly name = 'FrameTooLargeError';
+  readonly bytes: number;
+  readonly limit: number;
+  readonly frameType: string;
+  constructor(frameType: string, bytes: number, limit: number) {
+    super(`A ${frameType} frame of ${bytes} bytes is over the ${limit}-byte limit: not sent`);
+    this.frameType = frameType;
+    this.bytes = bytes;
+    this.limit = limit;
+  }
+}
+
+/** UTF-8 bytes of a serialized frame. */
+export const byteLength = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+/** Serializes a frame, refusing (FrameTooLargeError) one over `limit` bytes. */
+export function encodeFrame(message: { type: string }, limit: number = MAX_FRAME_BYTES): string {
+  const text = JSON.stringify(message);
+  // A UTF-8 byte is at most 3 per UTF-16 unit: short frames need no measuring.
+  if (text.length * 3 > limit) {
+    const bytes = byteLength(text);
+    if (bytes > limit) throw new FrameTooLargeError(message.type, bytes, limit);
+  }
+  return text;
+}
+
+type ResolvedFrame = Extract<AgentMessageInput, { type: 'job.resolved' }>;
+
+/**
+ * A resolution as `job.resolved` frames of at most `limit` bytes each: one frame without `part`
+ * when it fits (what every server understands), else consecutive slices with `part`. An entry too
+ * large for a frame on its own is sent without its thumbnail and with shortened text; one that
+ * still does not fit is left out (`dropped`), and `total` counts only the entries sent.
+ */
+export function resolvedFrames(
+  job: { jobId: string; attempt: number },
+  result: ResolveResult,
+  limit: number = MAX_FRAME_BYTES,
+): { frames: ResolvedFrame[]; dropped: ResolvedVideo[] } {
+  const whole: ResolvedFrame = { type: 'job.resolved', ...job, result };
+  if (byteLength(JSON.stringify(whole)) <= limit) return { frames: [whole], dropped: [] };
+  // The frame around the entries, with the widest numbers a part can have.
+  const widest = { offset: MAX_RESOLVED_ENTRIES - 1, total: MAX_RESOLVED_ENTRIES };
+  const shell = byteLength(
+    JSON.stringify({ type: 'job.resolved', ...job, result: { ...result, entries: [] }, part: widest }),
+  );
+  const room = limit - shell;
+  const sized: { entry: ResolvedVideo; bytes: number }[] = [];
+  const dropped: ResolvedVideo[] = [];
+  for (const original of result.entries) {
+    let entry = original;
+    let bytes = byteLength(JSON.stringify(entry));
+    if (bytes > room) {
+      entry = {
+        ...entry,
+        thumbnail: null,
+        title: entry.title.slice(0, 200),
+        channel: entry.channel?.slice(0, 100) ?? null,
+      };
+      bytes = byteLength(JSON.stringify(entry));
+    }
+    if (bytes > room) dropped.push(original);
+    else sized.push({ entry, bytes });
+  }
+  const slices: ResolvedVideo[][] = [];
+  let current: ResolvedVideo[] = [];
+  let used = 0;
+  for (const { entry, bytes } of sized) {
+    // A comma between two entries.
+    const cost = bytes + (current.length > 0 ? 1 : 0);
+    if (current.length > 0 && used + cost > room) {
+      slices.push(current);
+      current = [];
+      used = 0;
+    }
+    used += current.length > 0 ? bytes + 1 : bytes;
+    current.push(entry);
+  }
+  if (current.length > 0) slices.push(current);
+  const total = sized.length;
+  if (total === 0) return { frames: [{ ...whole, result: { ...result, entries: [] } }], dropped };
+  let offset = 0;
+  const frames = slices.map((entries): ResolvedFrame => {
+    const frame: ResolvedFrame = {
+      type: 'job.resolved',
+      ...job,
+      result: { ...result, entries },
+      part: { offset, total },
+    };
+    offset += entries.length;
+    return frame;
+  });
+  return { frames, dropped };
 }

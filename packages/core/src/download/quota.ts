@@ -8,7 +8,7 @@ import type { DomainDeps } from '../actor/deps.ts';
 import { fn } from '../actor/fn.ts';
 import { requireAccess } from '../household/access.ts';
 import type { Clock } from '../port/clock.ts';
-import { ConditionFailedError, type Table } from '../port/table.ts';
+import { ConditionFailedError, type Key, type Table, type UpdateSpec } from '../port/table.ts';
 import { formatBytes, QuotaExceededError, StorageQuotaExceededError } from './errors.ts';
 import { type ConfigItem, keys } from './keys.ts';
 
@@ -96,6 +96,57 @@ export async function myQuota(deps: DomainDeps): Promise<QuotaStatus> {
   return quotaOf(deps, access.householdId, access.userId);
 }
 
+/** Why `n` more videos are refused this hour (the message the member reads). */
+export async function videoQuotaRefusal(
+  deps: { table: Table; clock: Clock },
+  householdId: string,
+  userId: string,
+  n: number,
+  limits: Limits,
+): Promise<QuotaExceededError> {
+  const now = deps.clock.now();
+  const { window, resetsAt } = hourWindow(now);
+  const used = Number((await deps.table.get(keys.hourlyQuota(householdId, userId, window)))?.count ?? 0);
+  const minutes = Math.max(1, Math.ceil((resetsAt - now) / 60_000));
+  return new QuotaExceededError(
+    `You can download ${limits.videosPerHour} videos per hour${used > 0 ? ` and have used ${used}` : ''}` +
+      `${n > 1 ? ` (this needs ${n})` : ''}; try again in ${minutes} min`,
+    { limit: limits.videosPerHour, used, needed: n, resetsAt },
+  );
+}
+
+/**
+ * The write that takes `n` videos (n > 0) from the allowance of the hour `at` falls in, guarded
+ * so the count stays within the limit; or, with `limits` null, an unguarded adjustment by `n`
+ * (negative to give videos back). For `update` or a transaction.
+ */
+export function hourlyQuotaWrite(
+  householdId: string,
+  userId: string,
+  n: number,
+  at: number,
+  limits: Limits | null,
+): { key: Key; spec: UpdateSpec } {
+  const { window, resetsAt } = hourWindow(at);
+  return {
+    key: keys.hourlyQuota(householdId, userId, window),
+    spec: {
+      add: { count: n },
+      set: { type: 'quota', ttl: Math.ceil(resetsAt / 1000) + 3600 },
+      ...(limits
+        ? {
+            condition: {
+              or: [
+                { attr: 'count', exists: false },
+                { attr: 'count', op: '<=', value: limits.videosPerHour - n },
+              ],
+            },
+          }
+        : {}),
+    },
+  };
+}
+
 /** Takes `n` videos from this hour's allowance, or throws QuotaExceededError taking none. */
 export async function reserveVideos(
   deps: { table: Table; clock: Clock },
@@ -105,31 +156,13 @@ export async function reserveVideos(
   limits: Limits,
 ): Promise<void> {
   if (n <= 0) return;
-  const now = deps.clock.now();
-  const { window, resetsAt } = hourWindow(now);
-  const refuse = async () => {
-    const used = Number((await deps.table.get(keys.hourlyQuota(householdId, userId, window)))?.count ?? 0);
-    const minutes = Math.max(1, Math.ceil((resetsAt - now) / 60_000));
-    return new QuotaExceededError(
-      `You can download ${limits.videosPerHour} videos per hour${used > 0 ? ` and have used ${used}` : ''}` +
-        `${n > 1 ? ` (this needs ${n})` : ''}; try again in ${minutes} min`,
-      { limit: limits.videosPerHour, used, needed: n, resetsAt },
-    );
-  };
-  if (n > limits.videosPerHour) throw await refuse();
+  if (n > limits.videosPerHour) throw await videoQuotaRefusal(deps, householdId, userId, n, limits);
+  const { key, spec } = hourlyQuotaWrite(householdId, userId, n, deps.clock.now(), limits);
   try {
-    await deps.table.update(keys.hourlyQuota(householdId, userId, window), {
-      add: { count: n },
-      set: { type: 'quota', ttl: Math.ceil(resetsAt / 1000) + 3600 },
-      condition: {
-        or: [
-          { attr: 'count', exists: false },
-          { attr: 'count', op: '<=', value: limits.videosPerHour - n },
-        ],
-      },
-    });
+    await deps.table.update(key, spec);
   } catch (e) {
-    if (e instanceof ConditionFailedError) throw await refuse();
+    if (e instanceof ConditionFailedError)
+      throw await videoQuotaRefusal(deps, householdId, userId, n, limits);
     throw e;
   }
 }

@@ -39,7 +39,7 @@ import {
   onAgentMessage,
   openAgentSession,
 } from './hub.ts';
-import { AgentMessage, type JobTarget, parseFrame, type ServerMessage } from './protocol.ts';
+import { AgentMessage, encodeFrame, type JobTarget, parseFrame, type ServerMessage } from './protocol.ts';
 
 /** API Gateway's connection lifetime (2 h) plus a margin: a session never outlives its socket by much. */
 export const SESSION_TTL_SECONDS = 2 * 60 * 60 + 5 * 60;
@@ -262,6 +262,8 @@ async function deliver(
   const fatal = frames.findIndex((f) => f.type === 'error' && f.fatal);
   const out = fatal === -1 ? frames : frames.slice(0, fatal + 1);
   if (out.length === 0) return { gone: false, close: false };
+  // API Gateway would drop it or close the connection: refused loudly (FrameTooLargeError) instead.
+  for (const f of out) encodeFrame(f);
   const sent = await transport.send(connection, out);
   return { gone: !sent, close: sent && fatal !== -1 };
 }
