@@ -94,7 +94,10 @@ interface Job {
   abort: AbortController;
   /** Set when the server said stop: `cancel` reports back, `revoke` stays silent. */
   stopped: 'cancel' | 'revoke' | 'shutdown' | null;
+  /** Per attempt: what an old attempt leaves or removes never touches a newer one of the same job. */
   tempDir: string;
+  /** This attempt's crash record (yt-dlp pid) under `.medianest-agent/jobs/`. */
+  recordFile: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -175,15 +178,20 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   };
 
   const finishJob = async (job: Job) => {
-    jobs.delete(job.offer.jobId);
+    // A newer attempt of the same job may already run here (revoked, then offered again).
+    if (jobs.get(job.offer.jobId) === job) jobs.delete(job.offer.jobId);
     await rm(job.tempDir, { recursive: true, force: true });
-    await rm(join(jobsDir, `${job.offer.jobId}.json`), { force: true });
+    await rm(job.recordFile, { force: true });
   };
 
   const onOffer = async (offer: JobOffer) => {
     const existing = jobs.get(offer.jobId);
     if (existing && existing.offer.attempt === offer.attempt) return; // a repeated offer
-    if (existing) await stopJob(existing, 'revoke');
+    if (existing) {
+      await stopJob(existing, 'revoke');
+      // Its own clean-up finishes on its own; the slot is the new attempt's now.
+      if (jobs.get(offer.jobId) === existing) jobs.delete(offer.jobId);
+    }
     if (jobs.size >= concurrency) {
       send({
         type: 'job.reject',
@@ -199,7 +207,8 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
       child: null,
       abort: new AbortController(),
       stopped: null,
-      tempDir: join(tmpRoot, offer.jobId),
+      tempDir: join(tmpRoot, `${offer.jobId}.${offer.attempt}`),
+      recordFile: join(jobsDir, `${offer.jobId}.${offer.attempt}.json`),
     };
     jobs.set(offer.jobId, job);
     send({ type: 'job.accept', jobId: offer.jobId, attempt: offer.attempt });
@@ -301,7 +310,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     );
     job.child = run.child;
     await writeFile(
-      join(jobsDir, `${offer.jobId}.json`),
+      job.recordFile,
       JSON.stringify({ pid: run.child.pid, attempt: offer.attempt, tempDir: job.tempDir }),
     );
     const result = await run.done;

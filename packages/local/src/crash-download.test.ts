@@ -352,7 +352,7 @@ describe('SIGKILL of the self-hosted runtime mid-download', () => {
       // The built-in agent's working folder for the household, and its record of the yt-dlp it runs.
       const work = join(dataDir, 'agent', hid);
       const record = JSON.parse(
-        await readFile(join(work, '.medianest-agent', 'jobs', `${running.id}.json`), 'utf8'),
+        await readFile(join(work, '.medianest-agent', 'jobs', `${running.id}.1.json`), 'utf8'),
       ) as { pid: number };
       expect(alive(record.pid)).toBe(true);
 
