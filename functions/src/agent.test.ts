@@ -8,7 +8,13 @@ import { GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatew
 import * as Agents from '@medianest/core/download/agents';
 import * as Download from '@medianest/core/download/download';
 import { LEASE_MS } from '@medianest/core/download/download';
-import { MAX_FRAME_BYTES } from '@medianest/core/download/protocol';
+import {
+  byteLength,
+  MAX_FRAME_BYTES,
+  type ResolveResult,
+  resolvedFrames,
+} from '@medianest/core/download/protocol';
+import { setLimits } from '@medianest/core/download/quota';
 import { LOCK_MS, remoteHubDeps, remoteKeys } from '@medianest/core/download/remote';
 import { as } from '@medianest/core/download/testing';
 import { FakeClock } from '@medianest/core/port/clock';
@@ -305,6 +311,72 @@ describe.each(STORES)('agent WebSocket handlers on the $name', ({ store, skip })
         },
       ]);
       expect(f.calls.at(-1)).toMatchObject({ op: 'delete', connectionId: 'stranger=' });
+    });
+    it('a 1,000-video playlist resolved in parts (out of order, one twice, two at once): 1,000 video jobs, every posted frame within the limit', async () => {
+      await as(f.household.owner, f.household.hh, () => setLimits(f.system, { videosPerHour: 5000 }));
+      await f.connect(agentConnectEvent('big=', bearer()));
+      await f.message(agentMessageEvent('big=', hello(2)));
+      const sub = await submit('https://www.youtube.com/playlist?list=PLhuge');
+      await f.message(agentMessageEvent('big=', heartbeat()));
+      const resolve = f.framesTo('big=').at(-1);
+      expect(resolve).toMatchObject({ type: 'job.offer', jobId: sub.id, kind: 'resolve' });
+      const result: ResolveResult = {
+        kind: 'playlist',
+        playlist: { id: 'PLhuge', title: 'Alles über Züge', channel: 'Long Channel' },
+        entries: Array.from({ length: 1000 }, (_, i) => {
+          const id = `big${String(i).padStart(8, '0')}`;
+          return {
+            videoId: id,
+            extractor: 'youtube',
+            url: `https://www.youtube.com/watch?v=${id}`,
+            title: `Folge ${i} – Reise nach Tōkyō 🚆 und zurück`,
+            channel: 'Long Channel',
+            duration: 600,
+            uploadDate: '20240105',
+            thumbnail: `https://i.ytimg.com/vi/${id}/hqdefault.jpg`,
+          };
+        }),
+      };
+      // What the agent sends (it learnt the limit from the welcome), in an order API Gateway may
+      // deliver: backwards, the first part again, and two parts invoked at the same moment.
+      const welcome = f.framesTo('big=')[0];
+      expect(welcome).toMatchObject({ type: 'welcome', maxFrameBytes: MAX_FRAME_BYTES });
+      const { frames } = resolvedFrames({ jobId: sub.id, attempt: 1 }, result, MAX_FRAME_BYTES);
+      const bodies = frames.map((m) => JSON.stringify(m));
+      expect(bodies.length).toBeGreaterThan(3);
+      expect(Math.max(...bodies.map(byteLength))).toBeLessThanOrEqual(MAX_FRAME_BYTES);
+      const [first, second, ...rest] = [...bodies].reverse();
+      await Promise.all([first, second].map((b) => f.message(agentMessageEvent('big=', b as string))));
+      for (const b of [...rest, bodies[0] as string]) await f.message(agentMessageEvent('big=', b));
+      const detail = await as(f.household.alice, f.household.hh, () =>
+        Download.get(f.system, { id: sub.id }),
+      );
+      expect(detail).toMatchObject({ state: 'downloading', childCount: 1000 });
+      expect(new Set(detail.children.map((c) => c.id)).size).toBe(1000);
+      expect(detail.children.map((c) => c.title)).toEqual(result.entries.map((e) => e.title));
+      // Every frame posted to the agent fits API Gateway's frame limit.
+      const posted = f.calls.filter((c) => c.op === 'post' && c.connectionId === 'big=');
+      for (const c of posted)
+        expect(byteLength(JSON.stringify(c.frame))).toBeLessThanOrEqual(MAX_FRAME_BYTES);
+      // Its two slots got two videos, each once; the session says so.
+      const offers = f.framesTo('big=').filter((m) => m.type === 'job.offer' && m.kind === 'download');
+      expect(offers).toHaveLength(2);
+      const session = await f.table.get(remoteKeys.session('big='));
+      expect(Object.keys(session?.running ?? {}).sort()).toEqual(
+        offers.map((o) => (o.type === 'job.offer' ? o.jobId : '')).sort(),
+      );
+      expect(session).toMatchObject({ lockId: null });
+    }, 120_000);
+
+    it('a frame over API Gateway’s message limit (in bytes, not characters) is not read', async () => {
+      await f.connect(agentConnectEvent('wide=', bearer()));
+      // Under 128 K characters, over 128 KB.
+      const body = `{"type":"heartbeat","running":[],"pad":"${'€'.repeat(50_000)}"}`;
+      expect(body.length).toBeLessThan(MAX_AGENT_FRAME_BYTES);
+      await f.message(agentMessageEvent('wide=', body));
+      expect(f.framesTo('wide=')).toEqual([
+        { type: 'error', code: 'agent.bad_frame', message: 'Unreadable or unknown message', fatal: false },
+      ]);
     });
   });
 

@@ -14,12 +14,14 @@ import { dirname, join, relative, resolve as resolvePath, sep } from 'node:path'
 import { createHttp } from '@medianest/core/adapter/http/index';
 import {
   type AgentMessageInput,
+  byteLength,
   type FileInfo,
   type JobOffer,
   PROTOCOL_VERSION,
   parseFrame,
   type Reason,
   type RunningJob,
+  resolvedFrames,
   ServerMessage,
 } from '@medianest/core/download/protocol';
 import { createPlexServerClient } from '@medianest/core/integration/client/index';
@@ -74,6 +76,8 @@ export interface RunAgentOptions {
   logger?: AgentLogger;
   /** Observe frames (tests, benchmarks). */
   onServerMessage?: (message: ServerMessage) => void;
+  /** Observe every text frame on the socket as sent or received (tests: sizes). */
+  onFrame?: (direction: 'in' | 'out', text: string) => void;
 }
 
 export interface RunningAgent {
@@ -137,13 +141,35 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   let ws: WebSocket | null = null;
   let welcomed = false;
   let agentId: string | null = null;
+  /** The server's frame limit (from its welcome); unknown for an older server, which takes any size. */
+  let maxFrameBytes: number | undefined;
   let stopping = false;
   let heartbeat: NodeJS.Timeout | null = null;
   const readyWaiters: (() => void)[] = [];
 
+  const write = (socket: WebSocket, text: string) => {
+    options.onFrame?.('out', text);
+    socket.send(text);
+  };
   const send = (msg: AgentMessageInput): boolean => {
     if (ws && welcomed && ws.readyState === WebSocket.OPEN) {
-      ws.send(JSON.stringify(msg));
+      let text = JSON.stringify(msg);
+      if (maxFrameBytes !== undefined && byteLength(text) > maxFrameBytes) {
+        // The server's transport would drop it (or close the connection) and the outbox would send
+        // it again forever: a final report becomes a small failure instead, anything else is dropped.
+        log.error('a frame is over the server’s limit, not sent', {
+          type: msg.type,
+          bytes: byteLength(text),
+        });
+        if (!('jobId' in msg) || !['job.resolved', 'job.done', 'job.failed'].includes(msg.type)) return true;
+        text = JSON.stringify({
+          type: 'job.failed',
+          jobId: msg.jobId,
+          attempt: msg.attempt,
+          reason: { code: 'report_too_large', message: 'The agent’s report was too large to send' },
+        } satisfies AgentMessageInput);
+      }
+      write(ws, text);
       return true;
     }
     return false;
@@ -254,12 +280,18 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
       });
       return;
     }
-    sendReliably({
-      type: 'job.resolved',
-      jobId: offer.jobId,
-      attempt: offer.attempt,
-      result: toResolveResult(doc),
-    });
+    const result = toResolveResult(doc);
+    const ids = { jobId: offer.jobId, attempt: offer.attempt };
+    if (maxFrameBytes === undefined) {
+      // An older server: one frame, as it expects.
+      sendReliably({ type: 'job.resolved', ...ids, result });
+      return;
+    }
+    // In parts that each fit the server's frames (one frame when the whole fits).
+    const { frames, dropped } = resolvedFrames(ids, result, maxFrameBytes);
+    if (dropped.length > 0)
+      log.warn('entries too large to send were left out', { jobId: offer.jobId, count: dropped.length });
+    for (const frame of frames) sendReliably(frame);
   };
 
   const fail = (job: Job, reason: Reason) =>
@@ -381,6 +413,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   };
 
   const onMessage = (text: string) => {
+    options.onFrame?.('in', text);
     const msg = parseFrame(ServerMessage, text);
     if (!msg) {
       log.warn('unreadable frame from the server');
@@ -391,6 +424,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
       case 'welcome': {
         welcomed = true;
         agentId = msg.agentId;
+        maxFrameBytes = msg.maxFrameBytes;
         if (heartbeat) clearInterval(heartbeat);
         heartbeat = setInterval(() => send({ type: 'heartbeat', running: runningList() }), msg.heartbeatMs);
         heartbeat.unref();
@@ -427,7 +461,8 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     welcomed = false;
     socket.on('open', () => {
       backoff = minBackoff;
-      socket.send(
+      write(
+        socket,
         JSON.stringify({
           type: 'hello',
           protocol: PROTOCOL_VERSION,
