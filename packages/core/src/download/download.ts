@@ -1,7 +1,9 @@
 /**
  * Download jobs (issue 8, ARCHITECTURE.md §5). A member submits a link; the submission is queued
  * for the household agent, which resolves it (title, channel, playlist entries); one `video` job
- * per entry is then queued under the submission, and agents download them. The server keeps the
+ * per entry is then queued under the submission, and agents download them. A large resolution
+ * comes in parts (protocol.ts: frames stay under API Gateway's limit); each part queues its videos
+ * under ids derived from the submission and the position, so parts may come in any order and twice. The server keeps the
  * truth: state, leases, progress, quotas. Key design and access patterns: keys.ts.
  *
  * Every state change is a conditional write on (state, rev) and, for an agent's report, on
@@ -852,8 +854,9 @@ async function reserveOnce(
   guard: LeaseGuard,
   total: number,
 ): Promise<{ ok: true } | { ok: false; refusal?: AppError }> {
-  if (parent.reservedVideos !== undefined) return { ok: true };
   const n = total - 1;
+  // Nothing beyond the submission's own video (it took that one at submit time).
+  if (parent.reservedVideos !== undefined || n <= 0) return { ok: true };
   const limits = await limitsOf(deps, parent.householdId);
   const refuse = async () => ({
     ok: false as const,
@@ -862,7 +865,7 @@ async function reserveOnce(
   if (n > limits.videosPerHour) return refuse();
   const now = deps.clock.now();
   const mark: UpdateSpec = {
-    set: { reservedVideos: Math.max(0, n), reservedAt: now },
+    set: { reservedVideos: n, reservedAt: now },
     condition: {
       and: [
         { attr: 'state', op: '=', value: 'resolving' },
@@ -874,19 +877,14 @@ async function reserveOnce(
   };
   const key = keys.download(parent.householdId, parent.id);
   try {
-    if (n <= 0) await deps.table.update(key, mark);
-    else {
-      const quota = hourlyQuotaWrite(parent.householdId, parent.userId, n, now, limits);
-      await deps.table.transact([
-        { update: key, spec: mark },
-        { update: quota.key, spec: quota.spec },
-      ]);
-    }
+    const quota = hourlyQuotaWrite(parent.householdId, parent.userId, n, now, limits);
+    await deps.table.transact([
+      { update: key, spec: mark },
+      { update: quota.key, spec: quota.spec },
+    ]);
     return { ok: true };
   } catch (e) {
-    const markFailed =
-      e instanceof ConditionFailedError || (e instanceof TransactionCanceledError && e.failed.includes(0));
-    if (markFailed) {
+    if (e instanceof TransactionCanceledError && e.failed.includes(0)) {
       // Another part reserved first (fine), or the submission moved on (this part is stale).
       const now = await load(deps, parent.householdId, parent.id);
       return now && holdsResolution(now, guard) && now.reservedVideos !== undefined
