@@ -314,4 +314,62 @@ describe(`the household agent through the AWS Lambda handlers (${dynamoEndpoint 
     const agents = await Agents.agentItems(f.system, hid);
     expect(agents[0]).toMatchObject({ sessionId: null, onlineUntil: null });
   }, 150_000);
+
+  it('a 1,000-video playlist reaches the Lambdas in parts that pass API Gateway’s frame limit: one job per video, the connection never cut', async () => {
+    // The shim closes a connection on a frame over 32 KB (1009), as API Gateway does.
+    const cut = await new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(shim.url, { headers: { authorization: `Bearer ${f.token}` } });
+      ws.on('open', () =>
+        ws.send(JSON.stringify({ type: 'heartbeat', running: [], pad: 'x'.repeat(40_000) })),
+      );
+      ws.on('close', (code) => resolve(code));
+      ws.on('error', () => undefined);
+      setTimeout(() => reject(new Error('not closed')), 20_000).unref();
+    });
+    expect(cut).toBe(1009);
+    const ids = Array.from({ length: 1000 }, (_, i) => `huge${String(i).padStart(7, '0')}`);
+    const big = await writeCatalog(join(work, 'catalog-big'), {
+      videos: ids.map((id, i) => ({
+        id,
+        title: `Folge ${i} – Reise nach Tōkyō 🚆`,
+        channel: 'Long Channel',
+      })),
+      playlists: [{ id: 'PLhuge', title: 'Alles über Züge', channel: 'Long Channel', entries: ids }],
+    });
+    expect((await api('owner', 'PUT', '/downloads/limits', { videosPerHour: 5000 })).status).toBe(200);
+    const created = await api('owner', 'POST', '/agents', { name: 'Big NAS' });
+    const sizes: number[] = [];
+    agent = await runAgent({
+      serverUrl: shim.url,
+      token: created.body.token,
+      downloadDir: join(work, 'agent-big'),
+      libraryRoots: { [SECTION]: join(work, 'library-big') },
+      ytDlpPath: fakeYtDlpPath,
+      env: fakeYtDlpEnv({ catalog: big }),
+      concurrency: 1,
+      // No scanner for this library: the videos it finishes meanwhile are not waited for in Plex.
+      collectionWaitMs: 200,
+      reconnect: { minMs: 50, maxMs: 200 },
+      onFrame: (_direction, text) => sizes.push(Buffer.byteLength(text)),
+    });
+    await agent.ready();
+    const connections = shim.connections();
+    const submitted = await api('member', 'POST', '/downloads', {
+      url: 'https://www.youtube.com/playlist?list=PLhuge',
+      target: { sectionKey: SECTION, preset: 'other-videos' },
+    });
+    expect(submitted.status).toBe(201);
+    const id = submitted.body.download.id as string;
+    const resolved = await waitFor(`${id} to be resolved`, async () => {
+      const d = (await api('member', 'GET', `/downloads/${id}`)).body.download;
+      return d.state === 'resolving' || d.state === 'queued' ? undefined : d;
+    });
+    expect(resolved).toMatchObject({ state: 'downloading', childCount: 1000, playlist: 'Alles über Züge' });
+    expect(new Set(resolved.children.map((c: { id: string }) => c.id)).size).toBe(1000);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(32 * 1024);
+    expect(shim.connections()).toEqual(connections);
+    expect(errors).toEqual([]);
+    await agent.stop();
+    agent = undefined;
+  }, 150_000);
 });

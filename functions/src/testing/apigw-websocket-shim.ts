@@ -7,6 +7,8 @@
  * - every text message becomes a `$default` event, invoked at once (not one after another: API
  *   Gateway does not wait for one message's invocation before starting the next);
  * - the socket closing becomes a `$disconnect` event;
+ * - a frame over 32 KB closes the connection with 1009, as API Gateway's WebSocket frame quota does
+ *   (the `ws` client sends each message as one frame, so this is its message limit too);
  * - `post(connectionId, data)` / `close(connectionId)` are the management API's PostToConnection /
  *   DeleteConnection (wire them to the aws-sdk-client-mock of the management client).
  */
@@ -41,6 +43,9 @@ export interface ApiGatewayWebSocketShim {
   stop(): Promise<void>;
 }
 
+/** API Gateway's WebSocket frame size quota. */
+export const API_GATEWAY_FRAME_BYTES = 32 * 1024;
+
 /** A connection id in API Gateway's shape (12 random bytes, base64). */
 const newConnectionId = () => randomBytes(12).toString('base64');
 
@@ -69,7 +74,7 @@ export async function startApiGatewayWebSocketShim(
     pending.add(p);
     return p;
   };
-  const wss = new WebSocketServer({ noServer: true });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: API_GATEWAY_FRAME_BYTES });
   const server = createServer((_req, res) => {
     // API Gateway answers a plain request to a WebSocket stage with 426.
     res.writeHead(426, { 'content-type': 'text/plain' }).end('Upgrade Required');
@@ -92,6 +97,8 @@ export async function startApiGatewayWebSocketShim(
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
         sockets.set(connectionId, ws);
+        // A frame over the limit: ws closes the connection with 1009 (API Gateway logs nothing more).
+        ws.on('error', () => undefined);
         ws.on('message', (data, isBinary) => {
           const body = isBinary ? Buffer.from(data as Buffer).toString('base64') : String(data);
           void run('$default', () =>
