@@ -89,6 +89,7 @@ beforeAll(async () => {
     ],
     playlists: [
       { id: 'PLtrip', title: 'Summer Trip', channel: 'Trip Channel', entries: ['trip1', 'trip2', 'trip3'] },
+      { id: 'PLsolo', title: 'Solo Trip', channel: 'Trip Channel', entries: ['trip3'] },
     ],
   });
 }, 120_000);
@@ -237,6 +238,26 @@ describe('the household agent over a real WebSocket', () => {
     const u = await settled(unsupported.id);
     expect(u).toMatchObject({ state: 'failed', childCount: 0 });
     expect(u.reason?.code).toMatch(/not_found|unsupported/);
+  }, 60_000);
+
+  it('stop() while a video waits for Plex to list it (collection step) returns at once and the video still counts as done', async () => {
+    // Plex never lists the file: without the abort reaching findItem, stop() waited out collectionWaitMs.
+    stopScanner();
+    agent = await start({ collectionWaitMs: 600_000, concurrency: 1 });
+    const sub = await submit('https://www.youtube.com/playlist?list=PLsolo');
+    await waitFor('the video to reach the Plex import step', async () => {
+      const c = (await get(sub.id)).children[0];
+      return c?.state === 'importing' ? c : undefined;
+    });
+    const stopping = agent;
+    agent = undefined;
+    await stopping.stop();
+    expect(stopping.running()).toEqual([]);
+    // The file is in the library: the agent reported it done (without the collection) before leaving.
+    const done = await settled(sub.id, 30_000);
+    expect(done.state).toBe('done');
+    expect((await walk(lib)).filter((f) => f.endsWith('.mp4'))).toHaveLength(1);
+    expect(plex.collections().filter((c) => c.title === 'Solo Trip')).toEqual([]);
   }, 60_000);
 
   it('cancel stops yt-dlp and leaves no partial file', async () => {

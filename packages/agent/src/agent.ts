@@ -367,11 +367,17 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     if (job.stopped) return;
     job.state = 'importing';
     send({ type: 'job.state', jobId: offer.jobId, attempt: offer.attempt, state: 'importing' });
-    const warnings = await importIntoPlex(offer, home, videoFile);
+    const warnings = await importIntoPlex(offer, home, videoFile, job.abort.signal);
     sendReliably({ type: 'job.done', jobId: offer.jobId, attempt: offer.attempt, files, warnings });
   };
 
-  const importIntoPlex = async (offer: JobOffer, home: string, videoFile: string): Promise<string[]> => {
+  /** `signal`: the job was stopped (cancel, revoke, shutdown): stop waiting for Plex at once. */
+  const importIntoPlex = async (
+    offer: JobOffer,
+    home: string,
+    videoFile: string,
+    signal: AbortSignal,
+  ): Promise<string[]> => {
     const target = offer.target;
     if (!target.plex) return ['No Plex server was given with the job: the library was not refreshed'];
     const warnings: string[] = [];
@@ -399,8 +405,14 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
           target.sectionKey,
           { plexPath: toPlex(videoFile), title: offer.video.title },
           options.collectionWaitMs ?? 60_000,
+          500,
+          signal,
         );
         if (item) await addToCollection(plex, target.sectionKey, offer.collection, item);
+        else if (signal.aborted)
+          warnings.push(
+            `The agent stopped before Plex listed the video, so it is not in the collection "${offer.collection}"`,
+          );
         else
           warnings.push(
             `Plex has not listed the video yet, so it is not in the collection "${offer.collection}"`,

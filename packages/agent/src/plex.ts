@@ -13,19 +13,55 @@ import {
 } from '@medianest/core/integration/client/index';
 import { baseOf } from './sidecars.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits `ms`, or less when `signal` aborts first (never rejects). */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
+/** `p`, or undefined as soon as `signal` aborts (the request itself runs out on its own timeout). */
+function unlessAborted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T | undefined> {
+  if (!signal) return p;
+  if (signal.aborted) {
+    p.catch(() => undefined);
+    return Promise.resolve(undefined);
+  }
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * Polls the section until Plex lists the file (by path or title), for at most `waitMs`. Gives up
+ * at once (undefined) when `signal` aborts: the job was cancelled or the agent is stopping.
+ */
 export async function findItem(
   plex: PlexServerClient,
   sectionKey: string,
   match: { plexPath: string; title: string },
   waitMs: number,
   pollMs = 500,
+  signal?: AbortSignal,
 ): Promise<PlexItem | undefined> {
   const deadline = Date.now() + waitMs;
   const fileTitle = baseOf(basename(match.plexPath));
   for (;;) {
-    const page = await plex.sectionItems(sectionKey, { sort: 'addedAt:desc', size: 200 });
+    if (signal?.aborted) return undefined;
+    const page = await unlessAborted(
+      plex.sectionItems(sectionKey, { sort: 'addedAt:desc', size: 200 }),
+      signal,
+    );
+    if (!page) return undefined;
     const hit = page.items.find((item) => {
       const files = (item.Media ?? []).flatMap((m) =>
         ((m as { Part?: { file?: unknown }[] }).Part ?? []).map((p) => p.file),
@@ -33,7 +69,7 @@ export async function findItem(
       return files.includes(match.plexPath) || item.title === match.title || item.title === fileTitle;
     });
     if (hit || Date.now() >= deadline) return hit;
-    await sleep(pollMs);
+    await pause(pollMs, signal);
   }
 }
 
