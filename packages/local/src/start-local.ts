@@ -16,6 +16,7 @@ import {
   recordHandler,
   runConsumer,
 } from '@medianest/core/adapter/queue/index';
+import { markServerStart } from '@medianest/core/download/download';
 import { handleJob, JOB_QUEUES, runTick } from '@medianest/core/jobs/index';
 import { notifyStatusAlert } from '@medianest/core/notification/index';
 import { createLogger, type Logger } from '@medianest/core/observability/logger';
@@ -158,7 +159,9 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
         }),
     }),
   );
-  // Household download agents (Bearer agent token), wired to the in-process agent hub.
+  // Household download agents (Bearer agent token), wired to the in-process agent hub. Leases
+  // held before this start are not expired until the agents have had time to reconnect.
+  await markServerStart(system);
   const agents = agentEndpoint(system, { logger });
   root.get('/agent', agents.route);
   root.all('/api', (c) => api.fetch(c.req.raw, c.env));

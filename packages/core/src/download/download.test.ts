@@ -330,6 +330,44 @@ describe.each(STORES)('on $name', ({ open, skip }) => {
     expect(offers(restarted)).toMatchObject([{ jobId: sub.id, attempt: 2 }]);
   });
 
+  it('a server down longer than a lease: after its restart agents get a lease window to re-announce (the download keeps its attempt); a lease nobody re-announces expires after it', async () => {
+    const a = await as(h.alice, h.hh, () =>
+      Download.submit(deps, { url: 'https://youtu.be/graceAAAAAA', target }),
+    );
+    const first = await connectAgent(1);
+    expect(offers(first.frames)).toMatchObject([{ jobId: a.id, attempt: 1 }]);
+    const b = await as(h.alice, h.hh, () =>
+      Download.submit(deps, { url: 'https://youtu.be/graceBBBBBB', target }),
+    );
+    const second = await connectAgent(1);
+    expect(offers(second.frames)).toMatchObject([{ jobId: b.id, attempt: 1 }]);
+    // The server is down for longer than a lease and the agents' presence, then starts again.
+    deps.clock.advance(Agents.PRESENCE_MS + Download.LEASE_MS);
+    await Download.markServerStart(deps);
+    // Its first sweeps expire nothing: the agents have not had their chance to reconnect.
+    expect(await Download.sweepLeases(deps)).toEqual({ requeued: 0, failed: 0 });
+    deps.clock.advance(30_000);
+    expect(await Download.sweepLeases(deps)).toEqual({ requeued: 0, failed: 0 });
+    // The first agent is back and re-announces its job: it keeps it, as the same attempt.
+    const back = await openAgentSession(deps, first.token);
+    const resumed = await send(back, {
+      type: 'hello',
+      protocol: 1,
+      version: 'test',
+      capabilities: { ytDlpVersion: null, ffmpeg: false, concurrency: 1 },
+      running: [{ jobId: a.id, attempt: 1, state: 'resolving' }],
+    });
+    expect(resumed.filter((f) => f.type === 'job.revoke' || f.type === 'job.cancel')).toEqual([]);
+    // The second agent never comes back: once the grace is over its lease expires as usual.
+    deps.clock.advance(Download.LEASE_GRACE_MS - 30_000 + 1);
+    expect(await Download.sweepLeases(deps)).toEqual({ requeued: 1, failed: 0 });
+    const [ra, rb] = await Promise.all(
+      [a.id, b.id].map((id) => as(h.alice, h.hh, () => Download.get(deps, { id }))),
+    );
+    expect(ra).toMatchObject({ state: 'resolving', attempt: 1 });
+    expect(rb).toMatchObject({ state: 'queued', attempt: 1 });
+  });
+
   it('cancel: a running job is cancelled and the agent is told to stop; presence drives waitingForAgent', async () => {
     const { session } = await connectAgent(1);
     const sub = await as(h.alice, h.hh, () =>

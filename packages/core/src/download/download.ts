@@ -40,6 +40,7 @@ import {
   keys,
   type Progress,
   type ResolvePartItem,
+  type ServerStartItem,
   type StoredFile,
   ulidOf,
   type VideoClaimItem,
@@ -1200,6 +1201,31 @@ export const AGENT_LOST: Reason = {
 };
 
 /**
+ * After the server starts, agents get one lease window to reconnect and re-announce what they run
+ * (their hello renews those leases, so a download keeps its attempt) before any lease is expired.
+ * Agents reconnect with a backoff of at most ~36 s (30 s ± 20 %), well inside it.
+ */
+export const LEASE_GRACE_MS = LEASE_MS;
+
+/**
+ * Records that the server (re)started now. A server that was down longer than a lease would
+ * otherwise expire, at its first sweep, every lease its agents still hold and restart their
+ * downloads from zero; with this, sweeps skip expiry until `LEASE_GRACE_MS` after the start. One
+ * item for the whole store; the runtime that owns the agents' sockets calls it at boot (the
+ * self-hosted one; on AWS the agents' connections do not go down with a process).
+ */
+export async function markServerStart(deps: { table: Table; clock: { now(): number } }): Promise<void> {
+  const now = deps.clock.now();
+  const item: ServerStartItem = {
+    ...keys.serverStart,
+    type: 'download_server_start',
+    startedAt: now,
+    graceUntil: now + LEASE_GRACE_MS,
+  };
+  await deps.table.put(item);
+}
+
+/**
  * Jobs whose agent vanished: back to the queue (another agent, or the same one after a restart,
  * picks them up) until the household's maxAttempts, then failed with a reason. Run from the tick.
  */
@@ -1208,6 +1234,9 @@ export async function sweepLeases(
   options: { limit?: number } = {},
 ): Promise<{ requeued: number; failed: number }> {
   const now = deps.clock.now();
+  // Just (re)started: the agents have not had their chance to re-announce yet.
+  const start = await deps.table.get<ServerStartItem>(keys.serverStart);
+  if (start && now < start.graceUntil) return { requeued: 0, failed: 0 };
   const page = await deps.table.query<DownloadItem>({
     index: 'gsi2',
     pk: keys.LEASE_INDEX,

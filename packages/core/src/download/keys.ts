@@ -18,6 +18,7 @@
  * - agent by token:                      `AGTOK#<sha256(token)>` / `AGENT_TOKEN` (get; the token
  *                                        itself is never stored)
  * - download limits of a household:      `H#<hh>` / `DLCFG`
+ * - when the server last started:       `DLSTART` / `DLSTART` (one item; leases get a grace after it)
  * - quota counters:                      `H#<hh>` / `Q#<userId>#dl#<yyyymmddhh>` (videos this hour,
  *                                        TTL) and `H#<hh>` / `Q#<userId>#dlbytes` (bytes stored)
  */
@@ -51,6 +52,7 @@ export const keys = {
   /** Receipts of a parent (`attempt` undefined: of every attempt). */
   resolvePartsPrefix: (parentId: string, attempt?: number) =>
     `DLR#${ulidOf(parentId)}#${attempt === undefined ? '' : `${String(attempt).padStart(6, '0')}#`}`,
+  serverStart: { pk: 'DLSTART', sk: 'DLSTART' } as Key,
   queueIndex: (hh: string) => `DLQ#${hh}`,
   LEASE_INDEX: 'DLLEASE',
   leaseSk: (leaseUntil: number, hh: string, id: string) => `${pad13(leaseUntil)}#${hh}#${id}`,
@@ -172,6 +174,13 @@ export interface AgentTokenItem extends Item {
   type: 'agent_token';
   householdId: string;
   agentId: string;
+}
+
+/** The self-hosted server's last start: no lease expires before `graceUntil` (agents reconnect first). */
+export interface ServerStartItem extends Item {
+  type: 'download_server_start';
+  startedAt: number;
+  graceUntil: number;
 }
 
 export interface ConfigItem extends Item {
