@@ -22,7 +22,7 @@ export function ConnectionPill() {
         data-testid="ws-status"
         data-status={realtime.status()}
         title={`Live updates: ${labels[realtime.status()].toLowerCase()}`}
-        class="inline-flex items-center gap-2 rounded-full border border-line bg-surface px-3 py-1 text-xs font-medium text-fg"
+        class="inline-flex items-center gap-2 rounded-full border border-line bg-surface px-3 py-1 text-xs font-medium text-fg max-sm:data-[status=live]:px-2 max-sm:data-[status=live]:py-2"
       >
         <span class="relative flex size-2" aria-hidden="true">
           <Show when={realtime.status() === 'live'}>
@@ -38,7 +38,10 @@ export function ConnectionPill() {
           />
         </span>
         <span class="sr-only">Live updates: </span>
-        {labels[realtime.status()]}
+        {/* On a phone the header is tight: a healthy connection is the green dot alone. */}
+        <span classList={{ 'max-sm:sr-only': realtime.status() === 'live' }}>
+          {labels[realtime.status()]}
+        </span>
       </span>
     </Show>
   );
