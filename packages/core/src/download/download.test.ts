@@ -14,7 +14,16 @@ import type { DownloadItem } from './keys.ts';
 import type { AgentMessageInput, JobOffer, ResolvedVideo, ResolveResult, ServerMessage } from './protocol.ts';
 import { AgentMessage, encodeFrame, MAX_FRAME_BYTES, resolvedFrames } from './protocol.ts';
 import { myQuota, setLimits } from './quota.ts';
-import { as, RecordingRealtime, type SeededHousehold, seedHousehold } from './testing.ts';
+import {
+  as,
+  connectScaleAgent,
+  counting,
+  downloadAll,
+  RecordingRealtime,
+  resolvePlaylist,
+  type SeededHousehold,
+  seedHousehold,
+} from './testing.ts';
 
 const target = { sectionKey: '1', preset: 'other-videos' as const };
 
@@ -483,6 +492,50 @@ describe.each(STORES)('on $name', ({ open, skip }) => {
       const receipts = await queryAll(deps.table, { pk: `H#${h.hh}`, sk: { beginsWith: 'DLR#' } });
       expect(receipts).toEqual([]);
     }, 120_000);
+
+    it('a playlist runs on its own counters: table reads per video stay constant (no re-read of every video per change); state and progress come right', async () => {
+      // DynamoDB Local is slow at transactions: the same per-video bound, on fewer videos there.
+      const n = deps.table.constructor.name === 'DynamoTable' ? 250 : 1000;
+      const c = counting(deps.table);
+      const cdeps = Object.assign(Object.create(deps) as typeof deps, { table: c.table });
+      await as(h.owner, h.hh, () => setLimits(cdeps, { videosPerHour: 10_000 }));
+      const { session } = await connectScaleAgent(cdeps, h, 8);
+      const { id, offers: first } = await resolvePlaylist(cdeps, h, session, n, 'c');
+      c.reset();
+      // One video in a hundred fails; the rest are done with 1,000 bytes each.
+      const finished = await downloadAll(cdeps, session, first, 1000, (i) => i % 100 === 7);
+      expect(finished).toBe(n);
+      const failed = Math.ceil((n - 7) / 100);
+      // Before the counters: every change re-read all n videos (n/100 batch gets of 100 each).
+      expect(c.counts.batchGetItems).toBe(0);
+      expect(c.reads() / n).toBeLessThan(30);
+      const parent = await as(h.alice, h.hh, () => Download.get(deps, { id }));
+      expect(parent).toMatchObject({
+        state: 'failed',
+        reason: { code: 'partial', message: `${failed} of ${n} videos failed` },
+        childCount: n,
+      });
+      expect(parent.progress).toMatchObject({
+        percent: Math.round((1000 * (n - failed)) / n) / 10,
+        downloadedBytes: (n - failed) * 1000,
+      });
+      // What the counters say is what the videos say.
+      const item = (await deps.table.get<DownloadItem>({
+        pk: `H#${h.hh}`,
+        sk: `DL#${id.slice(3)}`,
+      })) as DownloadItem;
+      expect(Download.countsOf(item)).toEqual(await Download.recount(deps, item));
+      // Retry puts the failed ones back; done once they are.
+      await as(h.alice, h.hh, () => Download.retry(deps, { id }));
+      expect((await as(h.alice, h.hh, () => Download.get(deps, { id }))).state).toBe('queued');
+      expect(await downloadAll(cdeps, session, [])).toBe(failed);
+      const after = await as(h.alice, h.hh, () => Download.get(deps, { id }));
+      expect(after).toMatchObject({
+        state: 'done',
+        percent: 100,
+        progress: { percent: 100, downloadedBytes: n * 1000 },
+      });
+    }, 240_000);
 
     it('over the hourly quota: the first part in refuses the whole playlist with the reason, and no video job', async () => {
       const sub = await submitPlaylist();

@@ -109,6 +109,20 @@ export const DownloadInfo = z.object({
 });
 export type DownloadInfo = z.infer<typeof DownloadInfo>;
 
+/** A resolved submission's progress from its counters: the share of its videos done, their bytes. */
+function submissionProgress(item: DownloadItem): Progress | null {
+  const counts = item.childCount > 0 ? countsOf(item) : undefined;
+  if (!counts || counts.total === 0) return null;
+  return {
+    percent: Math.round((1000 * counts.byState.done) / counts.total) / 10,
+    downloadedBytes: counts.bytesDone,
+    totalBytes: null,
+    speed: null,
+    eta: null,
+    at: item.updatedAt,
+  };
+}
+
 export function toInfo(item: DownloadItem, agentOnline: boolean): DownloadInfo {
   return {
     id: item.id,
@@ -123,7 +137,7 @@ export function toInfo(item: DownloadItem, agentOnline: boolean): DownloadInfo {
     title: item.title,
     channel: item.channel,
     playlist: item.playlist,
-    progress: item.progress,
+    progress: item.kind === 'submission' ? (submissionProgress(item) ?? item.progress) : item.progress,
     files: item.files,
     childCount: item.childCount,
     duplicates: item.duplicates,
@@ -199,6 +213,54 @@ interface MoveOptions {
   lease?: LeaseGuard;
   /** Take a lease for this agent (claiming queued work). */
   takeLease?: string;
+  /**
+   * Not conditional on `rev` (the state and the lease guard suffice): a resolving submission,
+   * whose rev moves with every video job its parts queue and that agents start meanwhile.
+   */
+  anyRev?: boolean;
+}
+
+// ---- a submission's counters --------------------------------------------------------------------
+
+/**
+ * A submission counts its video jobs per state (`n_<state>`) and the bytes of those done
+ * (`bytesDone`): every write that creates a video job or moves one from a state to another adds
+ * to them in the same transaction, so the submission's state and progress come from its own item
+ * (`syncParent` reads one item, not a thousand). Each count change also bumps the submission's rev,
+ * so a `syncParent` that decided on older counts loses its write and decides again.
+ */
+export const countAttr = (state: State): string => `n_${state.replace('-', '_')}`;
+
+/** Submissions that keep counters (older ones are recounted from their video jobs). */
+const COUNTED = 1;
+
+export interface ChildCounts {
+  total: number;
+  byState: Record<State, number>;
+  bytesDone: number;
+}
+
+export function countsOf(parent: DownloadItem): ChildCounts | undefined {
+  if (parent.counters !== COUNTED) return undefined;
+  const byState = Object.fromEntries(
+    State.options.map((s) => [s, Math.max(0, Number(parent[countAttr(s)] ?? 0))]),
+  ) as Record<State, number>;
+  const total = Object.values(byState).reduce((a, b) => a + b, 0);
+  return { total, byState, bytesDone: Number(parent.bytesDone ?? 0) };
+}
+
+/** The submission's counter update for one video job moving `from` → `to` (from undefined: created). */
+function counterWrite(
+  hh: string,
+  parentId: string,
+  from: State | undefined,
+  to: State,
+  bytes = 0,
+): { key: Key; spec: UpdateSpec } {
+  const add: Record<string, number> = { rev: 1, [countAttr(to)]: 1 };
+  if (from) add[countAttr(from)] = (add[countAttr(from)] ?? 0) - 1;
+  if (bytes > 0) add.bytesDone = bytes;
+  return { key: keys.download(hh, parentId), spec: { add, condition: { attr: 'pk', exists: true } } };
 }
 
 /**
@@ -211,13 +273,11 @@ export function moveWrite(
   item: DownloadItem,
   to: State,
   options: MoveOptions = {},
-): { key: Key; spec: UpdateSpec } {
+): { key: Key; spec: UpdateSpec; parent?: { key: Key; spec: UpdateSpec } } {
   assertTransition(item.state, to);
   const now = deps.clock.now();
-  const conditions: Condition[] = [
-    { attr: 'state', op: '=', value: item.state },
-    { attr: 'rev', op: '=', value: item.rev },
-  ];
+  const conditions: Condition[] = [{ attr: 'state', op: '=', value: item.state }];
+  if (!options.anyRev) conditions.push({ attr: 'rev', op: '=', value: item.rev });
   if (options.lease) {
     conditions.push({ attr: 'leaseOwner', op: '=', value: options.lease.agentId });
     conditions.push({ attr: 'attempt', op: '=', value: options.lease.attempt });
@@ -249,9 +309,14 @@ export function moveWrite(
     remove.push('gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk');
     Object.assign(set, { leaseOwner: null, leaseUntil: null, finishedAt: now });
   }
+  const files = to === 'done' ? ((options.set?.files as StoredFile[] | undefined) ?? []) : [];
+  const bytes = files.reduce((n, f) => n + (f.kind === 'video' ? f.bytes : 0), 0);
   return {
     key: keys.download(item.householdId, item.id),
     spec: { set, add, remove: [...new Set(remove)], condition: { and: conditions } },
+    ...(item.kind === 'video' && item.parentId
+      ? { parent: counterWrite(item.householdId, item.parentId, item.state, to, bytes) }
+      : {}),
   };
 }
 
@@ -262,13 +327,22 @@ export async function move(
   to: State,
   options: MoveOptions = {},
 ): Promise<DownloadItem> {
-  const { key, spec } = moveWrite(deps, item, to, options);
+  const { key, spec, parent } = moveWrite(deps, item, to, options);
   try {
-    return await deps.table.update<DownloadItem>(key, spec);
+    if (!parent) return await deps.table.update<DownloadItem>(key, spec);
+    // The video job and its submission's counters, together.
+    await deps.table.transact([
+      { update: key, spec },
+      { update: parent.key, spec: parent.spec },
+    ]);
   } catch (e) {
     if (e instanceof ConditionFailedError) throw new StaleDownloadError();
+    if (e instanceof TransactionCanceledError && e.failed.includes(0)) throw new StaleDownloadError();
     throw e;
   }
+  const next = await deps.table.get<DownloadItem>(key);
+  if (!next) throw new StaleDownloadError();
+  return next;
 }
 
 export async function load(
@@ -339,6 +413,7 @@ export const submit = fn(SubmitInput, async (deps: DownloadDeps, input): Promise
     finishedAt: null,
     childIds: [],
     tries: 0,
+    counters: COUNTED,
     gsi1pk: keys.queueIndex(access.householdId),
     gsi1sk: ulid,
   };
@@ -521,21 +596,31 @@ export const retry = fn(RetryInput, async (deps: DownloadDeps, { id }): Promise<
 
 // ---- the submission mirrors its videos ----------------------------------------------------------
 
-function aggregate(children: DownloadItem[]): { state: State; reason: Reason | null } {
-  const n = children.length;
-  const count = (s: State) => children.filter((c) => c.state === s).length;
-  const done = count('done');
-  const failed = count('failed');
-  const cancelled = count('cancelled');
+/** The submission's state from its video jobs' states. */
+function aggregate(counts: ChildCounts): { state: State; reason: Reason | null } {
+  const n = counts.total;
+  const { done, failed, cancelled } = counts.byState;
   if (done + failed + cancelled === n) {
     if (failed > 0)
       return { state: 'failed', reason: { code: 'partial', message: `${failed} of ${n} videos failed` } };
     if (done === 0) return { state: 'cancelled', reason: CANCELLED };
     return { state: 'done', reason: null };
   }
-  return children.some((c) => LEASED.includes(c.state))
+  return LEASED.some((s) => counts.byState[s] > 0)
     ? { state: 'downloading', reason: null }
     : { state: 'queued', reason: null };
+}
+
+/** Counts of the submission's video jobs read from the jobs themselves (older submissions; repair). */
+export async function recount(deps: { table: Table }, parent: DownloadItem): Promise<ChildCounts> {
+  const children = await childrenOf(deps, parent);
+  const byState = Object.fromEntries(State.options.map((s) => [s, 0])) as Record<State, number>;
+  let bytesDone = 0;
+  for (const c of children) {
+    byState[c.state]++;
+    if (c.state === 'done') bytesDone += c.files.reduce((n, f) => n + (f.kind === 'video' ? f.bytes : 0), 0);
+  }
+  return { total: children.length, byState, bytesDone };
 }
 
 /** Brings a resolved submission's state in line with its videos (never queues the submission itself). */
@@ -543,7 +628,9 @@ export async function syncParent(deps: DownloadDeps, hh: string, parentId: strin
   for (let i = 0; i < 5; i++) {
     const parent = await load(deps, hh, parentId);
     if (!parent || parent.childCount === 0) return;
-    const target = aggregate(await childrenOf(deps, parent));
+    const counts = countsOf(parent) ?? (await recount(deps, parent));
+    if (counts.total === 0) return;
+    const target = aggregate(counts);
     if (parent.state === target.state) return;
     try {
       let cur = parent;
@@ -993,11 +1080,16 @@ async function applyPart(
       gsi1sk: ulid,
     };
     try {
-      await deps.table.put(child, notExists);
+      // Counted on the submission in the same write (a part applied twice counts each job once).
+      const count = counterWrite(hh, parent.id, undefined, 'queued');
+      await deps.table.transact([
+        { put: child, condition: notExists },
+        { update: count.key, spec: count.spec },
+      ]);
       await publishUpdate(deps, child);
     } catch (e) {
       // The same part applied at the same moment by another invocation: its job is this one.
-      if (!(e instanceof ConditionFailedError)) throw e;
+      if (!(e instanceof TransactionCanceledError && e.failed.includes(0))) throw e;
     }
     return { childId };
   });
@@ -1142,6 +1234,7 @@ async function finishResolution(
     childIds.length === 0
       ? moveWrite(deps, parent, 'failed', {
           lease: guard,
+          anyRev: true,
           set: {
             ...header,
             duplicates,
@@ -1156,6 +1249,7 @@ async function finishResolution(
         })
       : moveWrite(deps, parent, 'downloading', {
           lease: guard,
+          anyRev: true,
           set: {
             ...header,
             duplicates,

@@ -122,6 +122,12 @@ export interface DownloadItem extends Item {
    */
   reservedVideos?: number;
   reservedAt?: number;
+  /**
+   * Submissions made since counters exist (1): `n_<state>` (video jobs per state, e.g.
+   * `n_post_processing`) and `bytesDone`, kept by every write that creates or moves a video job.
+   */
+  counters?: number;
+  bytesDone?: number;
   gsi1pk?: string;
   gsi1sk?: string;
   gsi2pk?: string;
