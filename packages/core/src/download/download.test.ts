@@ -9,7 +9,7 @@ import { queryAll } from '../port/table.ts';
 import * as Agents from './agents.ts';
 import * as Download from './download.ts';
 import { type AgentSession, closeAgentSession, onAgentMessage, openAgentSession } from './hub.ts';
-import { scheduleLeaseSweep } from './jobs.ts';
+import { bulkJob, scheduleLeaseSweep } from './jobs.ts';
 import type { DownloadItem } from './keys.ts';
 import type { AgentMessageInput, JobOffer, ResolvedVideo, ResolveResult, ServerMessage } from './protocol.ts';
 import { AgentMessage, encodeFrame, MAX_FRAME_BYTES, resolvedFrames } from './protocol.ts';
@@ -535,6 +535,88 @@ describe.each(STORES)('on $name', ({ open, skip }) => {
         percent: 100,
         progress: { percent: 100, downloadedBytes: n * 1000 },
       });
+    }, 240_000);
+
+    it('cancelling a big playlist answers at once: marked cancelled, running videos stopped, the rest in batches by a queue job (one message each), resumed by the sweep when its job is lost; retry likewise', async () => {
+      const n = deps.table.constructor.name === 'DynamoTable' ? 250 : 1000;
+      const sent: { body: { type: string; data: { householdId: string; parentId: string } } }[] = [];
+      const queue = {
+        async send(_q: string, body: unknown) {
+          sent.push({ body: body as (typeof sent)[number]['body'] });
+          return { id: String(sent.length), deduplicated: false };
+        },
+        depth: async () => sent.length,
+        deadLetterDepth: async () => 0,
+        redrive: async () => 0,
+      };
+      const c = counting(deps.table);
+      const qdeps = Object.assign(Object.create(deps) as typeof deps, { table: c.table, queue });
+      await as(h.owner, h.hh, () => setLimits(qdeps, { videosPerHour: 10_000 }));
+      const { session } = await connectScaleAgent(qdeps, h, 8);
+      const { id, offers: running } = await resolvePlaylist(qdeps, h, session, n, 'k');
+      expect(running).toHaveLength(8);
+      const get = () => as(h.alice, h.hh, () => Download.get(deps, { id }));
+      const before = deps.realtime.messages.length;
+      c.reset();
+      const answer = await as(h.alice, h.hh, () => Download.cancel(qdeps, { id }));
+      expect(answer.state).toBe('cancelled');
+      // The request: the running videos and the marker, a batch read of the videos, no per-video work.
+      expect(c.counts.writes).toBeLessThan(30);
+      expect(deps.realtime.messages.length - before).toBeLessThanOrEqual(2 * (8 + 1));
+      expect(sent.map((m) => m.body)).toEqual([
+        { type: Download.BULK_JOB, data: { householdId: h.hh, parentId: id } },
+      ]);
+      const mid = await get();
+      const runningIds = new Set(running.map((o) => o.jobId));
+      expect(mid.children.filter((x) => runningIds.has(x.id)).every((x) => x.state === 'cancelled')).toBe(
+        true,
+      );
+      expect(mid.children.filter((x) => x.state === 'queued').length).toBeGreaterThan(n / 2);
+      // The agent is told to stop its videos, and offered none of the queued ones.
+      const frames = await onAgentMessage(
+        qdeps,
+        session,
+        AgentMessage.parse({
+          type: 'heartbeat',
+          running: running.map((o) => ({ jobId: o.jobId, attempt: o.attempt, state: 'downloading' })),
+        }),
+      );
+      expect(frames.filter((f) => f.type === 'job.cancel')).toHaveLength(8);
+      expect(offers(frames)).toEqual([]);
+      // The job's message is lost: once its lease runs out the sweep hands it to the queue again.
+      deps.clock.advance(Download.LEASE_MS + 1);
+      expect(await Download.sweepLeases(qdeps)).toEqual({ requeued: 0, failed: 0 });
+      expect(sent).toHaveLength(2);
+      const beforeJob = deps.realtime.messages.length;
+      const logger = { debug() {}, info() {}, warn() {}, error() {} };
+      const system = qdeps as unknown as Parameters<typeof bulkJob.handle>[0];
+      const context = { logger } as unknown as Parameters<typeof bulkJob.handle>[2];
+      // Each run does a few batches, then hands over to a next message.
+      for (let i = 2; i < sent.length + 1 && i < 50; i++) {
+        await bulkJob.handle(system, (sent[i - 1] as (typeof sent)[number]).body.data, context);
+      }
+      const batches = Math.ceil(n / Download.BULK_BATCH);
+      const after = await get();
+      expect(after.state).toBe('cancelled');
+      expect(after.children.filter((x) => x.state !== 'cancelled')).toEqual([]);
+      // One message per batch (to the member and the admin), not one per video.
+      const parentMessages = deps.realtime.messages.slice(beforeJob);
+      expect(parentMessages.length).toBeLessThanOrEqual(2 * (batches + 1));
+      expect(parentMessages.every((m) => (m.message.data as { id: string }).id === id)).toBe(true);
+      const item = (await deps.table.get<DownloadItem>({
+        pk: `H#${h.hh}`,
+        sk: `DL#${id.slice(3)}`,
+      })) as DownloadItem;
+      expect(Download.countsOf(item)?.byState.cancelled).toBe(n);
+      expect(item.bulkAt).toBeUndefined();
+      expect(await Download.sweepLeases(qdeps)).toEqual({ requeued: 0, failed: 0 });
+      // Retry: queued again in batches, then every video is done.
+      sent.length = 0;
+      expect((await as(h.alice, h.hh, () => Download.retry(qdeps, { id }))).state).toBe('queued');
+      expect(sent).toHaveLength(1);
+      expect(await Download.drainBulk(qdeps, h.hh, id)).toBe(batches);
+      expect(await downloadAll(qdeps, session, [])).toBe(n);
+      expect(await get()).toMatchObject({ state: 'done', percent: 100 });
     }, 240_000);
 
     it('over the hourly quota: the first part in refuses the whole playlist with the reason, and no video job', async () => {

@@ -19,7 +19,9 @@ import { newUlid } from '../actor/id.ts';
 import { AppError } from '../error/index.ts';
 import { type Access, requireAccess } from '../household/access.ts';
 import type { MemberItem } from '../household/keys.ts';
+import { JOBS_QUEUE, type JobEnvelope } from '../jobs/registry.ts';
 import { metrics } from '../observability/metrics.ts';
+import type { Queue } from '../port/queue.ts';
 import type { Realtime, RealtimeMessage } from '../port/realtime.ts';
 import {
   type Condition,
@@ -70,6 +72,8 @@ export const LEASE_MS = 60_000;
 
 export interface DownloadDeps extends DomainDeps {
   realtime?: Realtime;
+  /** Where a large cancel or retry continues (`download.bulk`); without one it runs in the call. */
+  queue?: Queue;
   /** Called after new work is queued or a running job is cancelled (the agent hub dispatches). */
   notifyAgents?: (householdId: string) => void | Promise<void>;
 }
@@ -528,50 +532,65 @@ async function withRetry<T>(
 
 const CANCELLED: Reason = { code: 'cancelled', message: 'Cancelled' };
 
-async function cancelOne(deps: DownloadDeps, hh: string, id: string): Promise<DownloadItem> {
+/** Cancels one job (no-op when it has ended); `quiet`: no realtime message (a batch sends one). */
+async function cancelOne(deps: DownloadDeps, hh: string, id: string, quiet = false): Promise<DownloadItem> {
   return withRetry(deps, hh, id, async (item) => {
     if (isTerminal(item.state)) return item;
     const next = await move(deps, item, 'cancelled', { set: { reason: CANCELLED } });
-    await publishUpdate(deps, next);
+    if (!quiet) await publishUpdate(deps, next);
     return next;
   });
 }
 
 export const CancelInput = z.object({ id: JobId });
 
-/** The owner of the download or an admin. Cancelling a submission cancels its unfinished videos. */
+/**
+ * The owner of the download or an admin. Cancelling a submission cancels its unfinished videos:
+ * the submission is marked cancelled at once (none of its videos is offered from then on), its
+ * running videos are stopped now, and the rest are cancelled in batches (`runBulk`, a queue job
+ * when there is more than one batch), so a 1,000-video playlist answers at once.
+ */
 export const cancel = fn(CancelInput, async (deps: DownloadDeps, { id }): Promise<DownloadInfo> => {
   const access = await requireAccess(deps, { permission: 'download' });
+  const hh = access.householdId;
   const item = await visible(deps, id, access);
   if (item.kind === 'submission' && item.childCount > 0) {
-    for (const child of await childrenOf(deps, item)) {
-      if (!isTerminal(child.state)) await cancelOne(deps, access.householdId, child.id);
+    const parent = await startBulk(deps, item, 'cancel');
+    if (parent) {
+      // Running videos first: their agents are told to stop now (notifyAgents below).
+      for (const child of await childrenOf(deps, parent)) {
+        if (LEASED.includes(child.state)) await cancelOne(deps, hh, child.id);
+      }
+      await continueBulk(deps, parent);
     }
-    await syncParent(deps, access.householdId, item.id);
   } else {
-    await cancelOne(deps, access.householdId, item.id);
+    await cancelOne(deps, hh, item.id);
     // Cancelled while being resolved: the videos of the parts already in go too.
-    if (item.kind === 'submission') await abandonResolution(deps, access.householdId, item.id);
-    if (item.parentId) await syncParent(deps, access.householdId, item.parentId);
+    if (item.kind === 'submission') await abandonResolution(deps, hh, item.id);
+    if (item.parentId) await syncParent(deps, hh, item.parentId);
   }
-  await deps.notifyAgents?.(access.householdId);
-  const after = await load(deps, access.householdId, id);
-  return toInfo(after ?? item, await anyAgentOnline(deps, access.householdId));
+  await deps.notifyAgents?.(hh);
+  const after = await load(deps, hh, id);
+  return toInfo(after ?? item, await anyAgentOnline(deps, hh));
 });
 
-async function requeue(deps: DownloadDeps, hh: string, id: string): Promise<void> {
+/** Puts a failed or cancelled job back in the queue; `quiet`: no realtime message. */
+async function requeue(deps: DownloadDeps, hh: string, id: string, quiet = false): Promise<void> {
   await withRetry(deps, hh, id, async (item) => {
     if (item.state !== 'failed' && item.state !== 'cancelled') return;
     const next = await move(deps, item, 'queued', {
       set: { reason: null, progress: null, finishedAt: null, tries: 0 },
     });
-    await publishUpdate(deps, next);
+    if (!quiet) await publishUpdate(deps, next);
   });
 }
 
 export const RetryInput = z.object({ id: JobId });
 
-/** Puts a failed or cancelled download (or a submission's failed videos) back in the queue. */
+/**
+ * Puts a failed or cancelled download (or a submission's failed and cancelled videos) back in the
+ * queue; a submission's videos go back in batches, like a cancel's.
+ */
 export const retry = fn(RetryInput, async (deps: DownloadDeps, { id }): Promise<DownloadInfo> => {
   const access = await requireAccess(deps, { permission: 'download' });
   const item = await visible(deps, id, access);
@@ -583,8 +602,8 @@ export const retry = fn(RetryInput, async (deps: DownloadDeps, { id }): Promise<
     );
   }
   if (item.kind === 'submission' && item.childCount > 0) {
-    for (const child of await childrenOf(deps, item)) await requeue(deps, access.householdId, child.id);
-    await syncParent(deps, access.householdId, item.id);
+    const parent = await startBulk(deps, item, 'retry');
+    if (parent) await continueBulk(deps, parent);
   } else {
     await requeue(deps, access.householdId, item.id);
     if (item.parentId) await syncParent(deps, access.householdId, item.parentId);
@@ -593,6 +612,197 @@ export const retry = fn(RetryInput, async (deps: DownloadDeps, { id }): Promise<
   const after = await load(deps, access.householdId, id);
   return toInfo(after ?? item, await anyAgentOnline(deps, access.householdId));
 });
+
+// ---- cancelling or retrying a submission's videos in batches ------------------------------------
+
+/** The queue job that carries a submission's cancel or retry on, batch by batch. */
+export const BULK_JOB = 'download.bulk';
+/** Videos per batch (one batch get, one realtime message). */
+export const BULK_BATCH = 100;
+/** Batches per run of the job before it hands over to the next message. */
+const BULK_BATCHES_PER_RUN = 5;
+/** A bulk operation nobody carried on for this long is resumed by the lease sweep. */
+const BULK_LEASE_MS = LEASE_MS;
+
+export type BulkOp = 'cancel' | 'retry';
+
+/**
+ * The bulk operation's marker on the submission (`bulkOp`, `bulkAt` its id, `bulkNext` the next
+ * position in `childIds`) and its lease in the lease index: if the request, the job or its
+ * message is lost, the lease runs out and `sweepLeases` resumes it (`resumeBulk`).
+ */
+function bulkLease(deps: { clock: { now(): number } }, parent: DownloadItem) {
+  const leaseUntil = deps.clock.now() + BULK_LEASE_MS;
+  return {
+    leaseUntil,
+    gsi2pk: keys.LEASE_INDEX,
+    gsi2sk: keys.leaseSk(leaseUntil, parent.householdId, parent.id),
+  };
+}
+
+/**
+ * Marks the submission: a cancel makes it cancelled now (`cancelRequested`: none of its videos is
+ * offered any more, and it stays cancelled until a retry); a retry makes it queued (it mirrors its
+ * videos again). Returns the submission, or undefined when there is nothing to do.
+ */
+async function startBulk(
+  deps: DownloadDeps,
+  item: DownloadItem,
+  op: BulkOp,
+): Promise<DownloadItem | undefined> {
+  const hh = item.householdId;
+  return withRetry(deps, hh, item.id, async (parent) => {
+    const now = deps.clock.now();
+    const marker = { bulkOp: op, bulkAt: now, bulkNext: 0, ...bulkLease(deps, parent) };
+    let write: { key: Key; spec: UpdateSpec };
+    if (op === 'cancel') {
+      if (parent.state === 'done' || parent.state === 'failed') return undefined; // every video ended
+      if (parent.state === 'cancelled') {
+        // Cancelled before (by its videos, or a cancel that is still under way): make sure it ends.
+        const key = keys.download(hh, parent.id);
+        const spec: UpdateSpec = {
+          set: { ...marker, cancelRequested: true, updatedAt: now },
+          add: { rev: 1 },
+          condition: { attr: 'rev', op: '=', value: parent.rev },
+        };
+        write = { key, spec };
+      } else {
+        write = moveWrite(deps, parent, 'cancelled', { set: { reason: CANCELLED, cancelRequested: true } });
+      }
+    } else {
+      if (parent.state !== 'failed' && parent.state !== 'cancelled') return undefined;
+      write = moveWrite(deps, parent, 'queued', {
+        set: { reason: null, finishedAt: null, cancelRequested: false },
+      });
+      // A resolved submission is never itself work for an agent.
+      const set = { ...write.spec.set };
+      delete set.gsi1pk;
+      delete set.gsi1sk;
+      write.spec = { ...write.spec, set, remove: [...(write.spec.remove ?? []), 'gsi1pk', 'gsi1sk'] };
+    }
+    // The bulk's lease replaces whatever the move did to the lease attributes.
+    const remove = (write.spec.remove ?? []).filter((a) => !(a in marker));
+    write.spec = { ...write.spec, set: { ...write.spec.set, ...marker }, remove };
+    try {
+      return await deps.table.update<DownloadItem>(write.key, write.spec);
+    } catch (e) {
+      if (e instanceof ConditionFailedError) throw new StaleDownloadError();
+      throw e;
+    }
+  });
+}
+
+/**
+ * Carries the submission's bulk operation on: the rest in this call when one batch is left (a
+ * small playlist answers with everything done), otherwise through the queue job (or here, batch
+ * after batch, where the runtime gave no queue).
+ */
+async function continueBulk(deps: DownloadDeps, parent: DownloadItem): Promise<void> {
+  const left = (parent.childIds ?? []).length - Number(parent.bulkNext ?? 0);
+  if (left <= BULK_BATCH || !deps.queue) {
+    await runBulk(deps, parent.householdId, parent.id, Number.POSITIVE_INFINITY);
+    return;
+  }
+  await enqueueBulk(deps, parent);
+}
+
+async function enqueueBulk(deps: DownloadDeps, parent: DownloadItem, resumed = false): Promise<void> {
+  if (!deps.queue) {
+    await runBulk(deps, parent.householdId, parent.id, Number.POSITIVE_INFINITY);
+    return;
+  }
+  const body: JobEnvelope = {
+    type: BULK_JOB,
+    data: { householdId: parent.householdId, parentId: parent.id },
+  };
+  await deps.queue.send(JOBS_QUEUE, body, {
+    // A resume gets its own id: the message it replaces may still sit in the de-duplication window.
+    dedupId: `${BULK_JOB}#${parent.id}#${parent.bulkAt}#${parent.bulkNext}${resumed ? `#${parent.leaseUntil}` : ''}`,
+  });
+}
+
+/**
+ * Up to `maxBatches` batches of the submission's bulk operation: each cancels (or requeues) the
+ * next `BULK_BATCH` videos that need it, without a message each, then moves the marker on and
+ * renews its lease (guarded by `bulkAt`: a newer cancel or retry takes over) and sends one
+ * realtime message for the submission. Idempotent: a batch run twice finds its videos done.
+ * Returns whether the operation is over.
+ */
+export async function runBulk(
+  deps: DownloadDeps,
+  hh: string,
+  parentId: string,
+  maxBatches = BULK_BATCHES_PER_RUN,
+): Promise<{ done: boolean; batches: number }> {
+  for (let batches = 0; ; batches++) {
+    const parent = await load(deps, hh, parentId);
+    if (!parent || parent.bulkAt === undefined || parent.bulkAt === null) return { done: true, batches };
+    if (batches >= maxBatches) return { done: false, batches };
+    const op = parent.bulkOp as BulkOp;
+    const at = Number(parent.bulkAt);
+    const next = Number(parent.bulkNext ?? 0);
+    const ids = (parent.childIds ?? []).slice(next, next + BULK_BATCH);
+    const guard: Condition = { attr: 'bulkAt', op: '=', value: at };
+    const key = keys.download(hh, parentId);
+    if (ids.length === 0) {
+      try {
+        await deps.table.update(key, {
+          set: { leaseUntil: null },
+          remove: ['bulkOp', 'bulkAt', 'bulkNext', 'gsi2pk', 'gsi2sk'],
+          condition: guard,
+        });
+      } catch (e) {
+        if (e instanceof ConditionFailedError) return { done: true, batches }; // taken over
+        throw e;
+      }
+      await syncParent(deps, hh, parentId);
+      const after = await load(deps, hh, parentId);
+      if (after) await publishUpdate(deps, after);
+      return { done: true, batches };
+    }
+    let stopped = 0;
+    let requeued = 0;
+    for (const child of await deps.table.batchGet<DownloadItem>(ids.map((id) => keys.download(hh, id)))) {
+      if (op === 'cancel' && !isTerminal(child.state)) {
+        if (LEASED.includes(child.state)) stopped++;
+        await cancelOne(deps, hh, child.id, true);
+      } else if (op === 'retry' && (child.state === 'failed' || child.state === 'cancelled')) {
+        await requeue(deps, hh, child.id, true);
+        requeued++;
+      }
+    }
+    try {
+      const moved = await deps.table.update<DownloadItem>(key, {
+        set: { bulkNext: next + ids.length, ...bulkLease(deps, parent) },
+        condition: guard,
+      });
+      // One message for the batch: the submission (its counts moved); clients re-read its videos.
+      await publishUpdate(deps, moved);
+    } catch (e) {
+      if (e instanceof ConditionFailedError) return { done: true, batches: batches + 1 };
+      throw e;
+    }
+    if (stopped + requeued > 0) await deps.notifyAgents?.(hh);
+  }
+}
+
+/** Runs the submission's bulk operation to its end here (tests, benchmarks). Returns the batches. */
+export async function drainBulk(deps: DownloadDeps, hh: string, parentId: string): Promise<number> {
+  return (await runBulk(deps, hh, parentId, Number.POSITIVE_INFINITY)).batches;
+}
+
+/** A bulk operation whose lease ran out (its request or job was lost): carried on again. */
+async function resumeBulk(deps: DownloadDeps, item: DownloadItem): Promise<void> {
+  try {
+    const renewed = await deps.table.update<DownloadItem>(keys.download(item.householdId, item.id), {
+      set: bulkLease(deps, item),
+      condition: { attr: 'bulkAt', op: '=', value: item.bulkAt },
+    });
+    await enqueueBulk(deps, renewed, true);
+  } catch (e) {
+    if (!(e instanceof ConditionFailedError)) throw e;
+  }
+}
 
 // ---- the submission mirrors its videos ----------------------------------------------------------
 
@@ -627,7 +837,8 @@ export async function recount(deps: { table: Table }, parent: DownloadItem): Pro
 export async function syncParent(deps: DownloadDeps, hh: string, parentId: string): Promise<void> {
   for (let i = 0; i < 5; i++) {
     const parent = await load(deps, hh, parentId);
-    if (!parent || parent.childCount === 0) return;
+    // A member cancelled the submission: it stays cancelled (until a retry), whatever its videos do.
+    if (!parent || parent.childCount === 0 || parent.cancelRequested) return;
     const counts = countsOf(parent) ?? (await recount(deps, parent));
     if (counts.total === 0) return;
     const target = aggregate(counts);
@@ -670,10 +881,19 @@ export async function claimQueued(
     limit: Math.min(100, max * 3),
   });
   const claimed: DownloadItem[] = [];
+  const parents = new Map<string, DownloadItem | undefined>();
   for (const stale of page.items) {
     if (claimed.length >= max) break;
     const item = await load(deps, hh, stale.id);
     if (item?.state !== 'queued') continue;
+    if (item.parentId) {
+      if (!parents.has(item.parentId)) parents.set(item.parentId, await load(deps, hh, item.parentId));
+      if (parents.get(item.parentId)?.cancelRequested) {
+        // Its submission was cancelled and the batches have not reached it yet: never offered.
+        await cancelOne(deps, hh, item.id, true).catch(() => undefined);
+        continue;
+      }
+    }
     const to: State = item.kind === 'submission' ? 'resolving' : 'downloading';
     try {
       const next = await move(deps, item, to, {
@@ -1341,6 +1561,15 @@ export async function sweepLeases(
   let failed = 0;
   for (const stale of page.items) {
     const item = await load(deps, stale.householdId, stale.id);
+    if (
+      item?.bulkAt !== undefined &&
+      item.bulkAt !== null &&
+      item.leaseUntil !== null &&
+      item.leaseUntil <= now
+    ) {
+      await resumeBulk(deps, item);
+      continue;
+    }
     if (!item || !LEASED.includes(item.state) || item.leaseUntil === null || item.leaseUntil > now) continue;
     const limits = await limitsOf(deps, item.householdId);
     const guard = guardOf(item.leaseOwner ?? '', item.attempt);

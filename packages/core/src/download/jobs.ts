@@ -7,8 +7,8 @@ import { z } from 'zod';
 import type { EnqueueOptions } from '../jobs/registry.ts';
 import { defineJob, JOBS_QUEUE } from '../jobs/registry.ts';
 import type { System } from '../system/index.ts';
-import { sweepLeases } from './download.ts';
-import { keys } from './keys.ts';
+import { BULK_JOB, runBulk, sweepLeases } from './download.ts';
+import { type DownloadItem, keys } from './keys.ts';
 import { remoteHubDeps } from './remote.ts';
 
 export const SWEEP_LEASES_JOB = 'download.sweep_leases';
@@ -57,3 +57,26 @@ export async function scheduleLeaseSweep(
   const { deduplicated } = await enqueue(SWEEP_LEASES_JOB, {}, { dedupId: `${SWEEP_LEASES_JOB}#${slot}` });
   return deduplicated ? [] : [SWEEP_LEASES_JOB];
 }
+
+/**
+ * A submission's cancel or retry, carried on a few batches per message (`runBulk`); while more is
+ * left, the next message carries on from where this one stopped. A lost message is resumed by the
+ * lease sweep (the bulk holds a lease on the submission).
+ */
+export const bulkJob = defineJob({
+  type: BULK_JOB,
+  queue: JOBS_QUEUE,
+  schema: z.object({ householdId: z.string().min(1).max(64), parentId: z.string().min(1).max(64) }),
+  async handle(system, { householdId, parentId }, context) {
+    const deps = remoteHubDeps(system, { logger: context.logger });
+    const r = await runBulk(deps, householdId, parentId);
+    if (r.done) return;
+    const parent = await deps.table.get<DownloadItem>(keys.download(householdId, parentId));
+    if (!parent || parent.bulkAt === undefined) return;
+    await system.queue.send(
+      JOBS_QUEUE,
+      { type: BULK_JOB, data: { householdId, parentId } },
+      { dedupId: `${BULK_JOB}#${parentId}#${parent.bulkAt}#${parent.bulkNext}` },
+    );
+  },
+});

@@ -128,6 +128,12 @@ export interface DownloadItem extends Item {
    */
   counters?: number;
   bytesDone?: number;
+  /** Submissions: a member cancelled it; none of its videos is offered, it stays cancelled until retried. */
+  cancelRequested?: boolean;
+  /** Submissions: a cancel or retry of its videos under way in batches (download.ts `runBulk`). */
+  bulkOp?: 'cancel' | 'retry';
+  bulkAt?: number;
+  bulkNext?: number;
   gsi1pk?: string;
   gsi1sk?: string;
   gsi2pk?: string;

@@ -3,7 +3,7 @@
  * `handleJob`, the scheduled tick (`runTick`) and the domain enqueue through `enqueueJob`.
  * Feature modules add their definitions to `jobs` below.
  */
-import { sweepLeasesJob as downloadSweepLeasesJob } from '../download/jobs.ts';
+import { bulkJob as downloadBulkJob, sweepLeasesJob as downloadSweepLeasesJob } from '../download/jobs.ts';
 import { dispatchJob as downloadDispatchJob } from '../download/remote.ts';
 import { syncSweepJob as librarySyncSweepJob } from '../library/schedule.ts';
 import { librarySyncJob } from '../library/sync.ts';
@@ -29,6 +29,7 @@ export const jobs = new JobRegistry([
   librarySyncSweepJob,
   downloadSweepLeasesJob,
   downloadDispatchJob,
+  downloadBulkJob,
 ]);
 
 export function handleJob(system: System, message: QueueMessage): Promise<void> {
