@@ -248,35 +248,8 @@ export interface RunningPlexApp extends RunningApp {
  * with frank and fiona; sam has no access), plex.tv and its auth page served by the simulator.
  * Private URLs are allowed because every simulator listens on loopback.
  */
-export async function startAppWithPlex(options: StartAppOptions = {}): Promise<RunningPlexApp> {
-  const { startPlexWorld } = await import('@medianest/simulators/scenario/start');
-  const world = await startPlexWorld();
-  let app: RunningApp;
-  try {
-    app = await startApp({
-      ...options,
-      env: {
-        MEDIANEST_PLEX_TV_URL: world.plexTv.url,
-        MEDIANEST_PLEX_AUTH_URL: `${world.plexTv.url}/auth`,
-        MEDIANEST_ALLOW_PRIVATE_URLS: 'true',
-        ...options.env,
-      },
-    });
-  } catch (err) {
-    await world.close();
-    throw err;
-  }
-  return {
-    ...app,
-    world,
-    async close() {
-      try {
-        await app.close();
-      } finally {
-        await world.close();
-      }
-    },
-  };
+export function startAppWithPlex(options: StartAppOptions = {}): Promise<RunningPlexApp> {
+  return startAppWithPlexScenario(undefined, options);
 }
 
 type PlexScenarioInput = Parameters<typeof import('@medianest/simulators/scenario/start').startPlexWorld>[0];
@@ -287,7 +260,7 @@ type PlexScenarioInput = Parameters<typeof import('@medianest/simulators/scenari
  * change `servers[0].sections`).
  */
 export async function startAppWithPlexScenario(
-  scenario: PlexScenarioInput,
+  scenario: PlexScenarioInput | undefined,
   options: StartAppOptions = {},
 ): Promise<RunningPlexApp> {
   const { startPlexWorld } = await import('@medianest/simulators/scenario/start');

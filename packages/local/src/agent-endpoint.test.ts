@@ -11,19 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningAgent, runAgent } from '@medianest/agent';
 import { SESSION_COOKIE } from '@medianest/api';
-import { withActor } from '@medianest/core/actor/index';
-import { plexTvFor } from '@medianest/core/auth/index';
-import { create as createHousehold } from '@medianest/core/household/index';
-import { memberItem } from '@medianest/core/household/keys';
-import * as Integration from '@medianest/core/integration/index';
-import * as Session from '@medianest/core/session/index';
-import * as User from '@medianest/core/user/index';
 import { type RunningMediaServer, startMediaServer } from '@medianest/simulators/media-server/index';
-import { DEMO_MACHINE_ID, defaultScenario, FRIEND_IDS, OWNER_ID } from '@medianest/simulators/scenario/index';
+import { DEMO_MACHINE_ID, defaultScenario, FRIEND_IDS } from '@medianest/simulators/scenario/index';
 import { type PlexWorld, startPlexWorld } from '@medianest/simulators/scenario/start';
 import { fakeYtDlpEnv, fakeYtDlpPath } from '@medianest/simulators/yt-dlp/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { seedPlexHousehold } from '../test/fixtures/household.ts';
 import { AGENT_UNAUTHORIZED } from './agent-endpoint.ts';
 import { type LocalServer, startLocal } from './start-local.ts';
 
@@ -103,49 +97,13 @@ beforeAll(async () => {
       LOG_LEVEL: 'SILENT',
     },
   });
-  const system = server.system;
-  const deps = {
-    table: system.table,
-    keyring: system.keyring,
-    clock: system.clock,
-    logger: system.logger,
-    http: system.http,
-    sessions: {
-      idleSeconds: system.config.identity.sessionIdleSeconds,
-      absoluteSeconds: system.config.identity.sessionAbsoluteSeconds,
-    },
-    plexTv: await plexTvFor(system),
-  };
-  const scenario = world.scenario;
-  const userOf = async (id: number) => {
-    const a = scenario.accounts.find((x) => x.id === id);
-    if (!a) throw new Error(`no account ${id}`);
-    const account = {
-      id: a.id,
-      username: a.username,
-      title: a.title,
-      email: a.email ?? null,
-      thumb: a.thumb ?? null,
-    };
-    return (await User.upsertFromPlex(deps, { account, token: a.authToken })).user.id;
-  };
-  const olivia = await userOf(OWNER_ID);
-  const frank = await userOf(FRIEND_IDS[0]);
-  const created = await withActor({ type: 'user', userId: olivia }, () =>
-    createHousehold(deps, { name: 'Agent Household', servers: [DEMO_MACHINE_ID] }),
-  );
-  hid = created.household.id;
-  await system.table.put(
-    memberItem(hid, frank, { role: 'member', status: 'active', joinedVia: 'created' }, system.clock.now()),
-  );
-  // The household's Plex integration: where the agent asks for the folder scan.
-  const pms = world.servers.get(DEMO_MACHINE_ID);
-  if (!pms) throw new Error('no demo server');
-  await withActor({ type: 'user', userId: olivia, householdId: hid }, () =>
-    Integration.save(deps, { kind: 'plex', machineIdentifier: DEMO_MACHINE_ID, url: pms.url }),
-  );
-  cookies.olivia = (await Session.create(deps, { userId: olivia })).token;
-  cookies.frank = (await Session.create(deps, { userId: frank })).token;
+  const seeded = await seedPlexHousehold(server.system, world, {
+    name: 'Agent Household',
+    memberAccountId: FRIEND_IDS[0],
+  });
+  hid = seeded.householdId;
+  cookies.olivia = seeded.ownerSession;
+  cookies.frank = seeded.memberSession;
 }, 60_000);
 
 afterAll(async () => {

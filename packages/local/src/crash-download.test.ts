@@ -21,21 +21,15 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { type RunningAgent, runAgent } from '@medianest/agent';
 import { SESSION_COOKIE } from '@medianest/api';
-import { withActor } from '@medianest/core/actor/index';
-import { plexTvFor } from '@medianest/core/auth/index';
-import { create as createHousehold } from '@medianest/core/household/index';
-import { memberItem } from '@medianest/core/household/keys';
-import * as Integration from '@medianest/core/integration/index';
-import * as Session from '@medianest/core/session/index';
 import { createLocalSystem, loadConfig } from '@medianest/core/system/index';
 import { freePort } from '@medianest/core/testing/free-port';
-import * as User from '@medianest/core/user/index';
 import { type RunningMediaServer, startMediaServer } from '@medianest/simulators/media-server/index';
-import { DEMO_MACHINE_ID, defaultScenario, FRIEND_IDS, OWNER_ID } from '@medianest/simulators/scenario/index';
+import { DEMO_MACHINE_ID, defaultScenario, FRIEND_IDS } from '@medianest/simulators/scenario/index';
 import { type PlexWorld, startPlexWorld } from '@medianest/simulators/scenario/start';
 import { fakeYtDlpEnv, fakeYtDlpPath, writeCatalog } from '@medianest/simulators/yt-dlp/index';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Child, CLI, spawnNode } from '../test/fixtures/cli.ts';
+import { seedPlexHousehold } from '../test/fixtures/household.ts';
 
 const SECTION = '3';
 const PLEX_PATH = '/data/media/other';
@@ -122,42 +116,12 @@ async function killRuntime(): Promise<void> {
 async function seedHousehold(): Promise<void> {
   const system = await createLocalSystem(loadConfig(runtimeEnv({ LOG_LEVEL: 'SILENT' })));
   try {
-    const deps = {
-      table: system.table,
-      keyring: system.keyring,
-      clock: system.clock,
-      logger: system.logger,
-      http: system.http,
-      sessions: {
-        idleSeconds: system.config.identity.sessionIdleSeconds,
-        absoluteSeconds: system.config.identity.sessionAbsoluteSeconds,
-      },
-      plexTv: await plexTvFor(system),
-    };
-    const userOf = async (id: number) => {
-      const a = world.scenario.accounts.find((x) => x.id === id);
-      if (!a) throw new Error(`no account ${id}`);
-      const account = { id: a.id, username: a.username, title: a.title, email: a.email ?? null, thumb: null };
-      return (await User.upsertFromPlex(deps, { account, token: a.authToken })).user.id;
-    };
-    const olivia = await userOf(OWNER_ID);
-    const fiona = await userOf(FRIEND_IDS[1]);
-    const created = await withActor({ type: 'user', userId: olivia }, () =>
-      createHousehold(deps, { name: 'Crash Household', servers: [DEMO_MACHINE_ID] }),
-    );
-    hid = created.household.id;
-    await system.table.put(
-      memberItem(hid, fiona, { role: 'member', status: 'active', joinedVia: 'created' }, system.clock.now()),
-    );
-    const pms = world.servers.get(DEMO_MACHINE_ID);
-    if (!pms) throw new Error('no demo server');
-    await withActor({ type: 'user', userId: olivia, householdId: hid }, () =>
-      Integration.save(deps, { kind: 'plex', machineIdentifier: DEMO_MACHINE_ID, url: pms.url }),
-    );
-    cookies = {
-      olivia: (await Session.create(deps, { userId: olivia })).token,
-      fiona: (await Session.create(deps, { userId: fiona })).token,
-    };
+    const seeded = await seedPlexHousehold(system, world, {
+      name: 'Crash Household',
+      memberAccountId: FRIEND_IDS[1],
+    });
+    hid = seeded.householdId;
+    cookies = { olivia: seeded.ownerSession, fiona: seeded.memberSession };
   } finally {
     await system.close();
   }
