@@ -54,7 +54,8 @@ import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 const child = spawn(${JSON.stringify(fakeYtDlpPath)}, process.argv.slice(2), { stdio: ['ignore', 'pipe', 'inherit'] });
 const tmp = process.argv.find((a) => a.startsWith('temp:'));
-const job = tmp ? tmp.split('/').at(-1) : '';
+// The agent's temp folder is <jobId>.<attempt>.
+const job = tmp ? (tmp.split('/').at(-1) ?? '').replace(/\\.\\d+$/, '') : '';
 createInterface({ input: child.stdout }).on('line', (line) => {
   if (line.startsWith('{')) {
     try {
@@ -221,6 +222,12 @@ const latencyOf = (points: Arrival[]) => {
 };
 const toServer = latencyOf(published);
 const latencies = latencyOf(arrivals);
+// A relay that stops matching (e.g. the agent's temp-folder naming changed) must not read as 0 ms.
+if (toServer.length === 0 || latencies.length === 0) {
+  throw new Error(
+    `no progress message matched a yt-dlp line (${published.length} published, ${arrivals.length} arrived)`,
+  );
+}
 const summary = (sorted: number[]) => ({
   matched: sorted.length,
   p50: percentile(sorted, 50),
