@@ -869,7 +869,9 @@ function forcePrint(ctx, when, info) {
  */
 async function downloadVideo(ctx, info, chosen, finalName, merged) {
   const tempName = ctx.paths.temp ? prepareFilename(ctx, info, 'temp') : finalName;
-  const thumbnail = await writeThumbnails(ctx, info, finalName);
+  // As yt-dlp: the thumbnail is written beside the temp file and moved with the video at the end.
+  const thumbnailFinalBase = ctx.outtmpl.thumbnail ? prepareFilename(ctx, info, 'thumbnail') : finalName;
+  const thumbnail = await writeThumbnails(ctx, info, tempName, thumbnailFinalBase);
   if (ctx.opts.writeInfoJson) writeInfoJson(ctx, info, finalName);
   forcePrint(ctx, 'before_dl', info);
 
@@ -929,6 +931,15 @@ async function downloadVideo(ctx, info, chosen, finalName, merged) {
   if (tempName !== finalName && existsSync(tempName)) {
     mkdirSync(dirname(resolvePath(finalName)), { recursive: true });
     renameSync(tempName, finalName);
+  }
+  // MoveFilesAfterDownload: a thumbnail kept on disk (not embedded and deleted) goes home too.
+  if (thumbnail && existsSync(thumbnail)) {
+    const ext = extname(thumbnail).slice(1);
+    const target = replaceExtension(thumbnailFinalBase, ext, info.ext);
+    if (resolvePath(target) !== resolvePath(thumbnail)) {
+      mkdirSync(dirname(resolvePath(target)), { recursive: true });
+      renameSync(thumbnail, target);
+    }
   }
   info.filepath = resolvePath(finalName);
   const requested = info.requested_downloads?.[0];
@@ -1008,11 +1019,12 @@ async function ffmpeg(ctx, args, output) {
 }
 
 /**
- * --write-thumbnail / --embed-thumbnail / --convert-thumbnails, before the download.
- * @param {Ctx} ctx @param {Record<string, any>} info @param {string} finalName
- * @returns {Promise<string | undefined>} the thumbnail file kept for embedding
+ * --write-thumbnail / --embed-thumbnail / --convert-thumbnails, before the download. Written
+ * beside `filename` (the temp name under `-P temp:`); an existing one at the final place counts.
+ * @param {Ctx} ctx @param {Record<string, any>} info @param {string} filename @param {string} finalBase
+ * @returns {Promise<string | undefined>} the thumbnail file (to embed, and to move home at the end)
  */
-async function writeThumbnails(ctx, info, finalName) {
+async function writeThumbnails(ctx, info, filename, finalBase) {
   const wanted = ctx.opts.writeThumbnail || ctx.opts.embedThumbnail;
   if (!wanted) return undefined;
   const thumbs = info.thumbnails ?? (info.thumbnail ? [{ url: info.thumbnail, id: '0' }] : []);
@@ -1022,9 +1034,11 @@ async function writeThumbnails(ctx, info, finalName) {
     screen(ctx, "[info] There's no video thumbnails to download");
   } else {
     const ext = (/\.(jpe?g|png|webp|gif)(?:$|\?)/i.exec(new URL(t.url).pathname)?.[1] ?? 'jpg').toLowerCase();
-    const base = ctx.outtmpl.thumbnail ? prepareFilename(ctx, info, 'thumbnail') : finalName;
-    file = replaceExtension(base, ext === 'jpeg' ? 'jpg' : ext, info.ext);
+    const thumbExt = ext === 'jpeg' ? 'jpg' : ext;
+    file = replaceExtension(filename, thumbExt, info.ext);
+    const final = replaceExtension(finalBase, thumbExt, info.ext);
     mkdirSync(dirname(resolvePath(file)), { recursive: true });
+    if (!existsSync(file) && existsSync(final) && !ctx.opts.forceOverwrites) file = final;
     if (existsSync(file) && !ctx.opts.forceOverwrites) {
       screen(ctx, '[info] Video thumbnail is already present');
     } else {

@@ -4,7 +4,7 @@
  * formatting.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -384,11 +384,46 @@ describe.concurrent('fake yt-dlp: simulated YouTube', () => {
       dir,
     );
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('[info] Writing video thumbnail 0 to: thumbs/Home Channel-vid00000001.webp\n');
+    // As yt-dlp 2023.03.04 (YoutubeDL._write_thumbnails): written beside the temp file name, then
+    // moved to the thumbnail template's place with the video (MoveFilesAfterDownload).
+    expect(r.stdout).toContain('[info] Writing video thumbnail 0 to: vid00000001.webp\n');
+    expect(existsSync(join(dir, 'vid00000001.webp'))).toBe(false);
     const webp = readFileSync(join(dir, 'thumbs', 'Home Channel-vid00000001.webp'));
     expect(webp.subarray(0, 4).toString('latin1')).toBe('RIFF');
     expect(webp.subarray(8, 12).toString('latin1')).toBe('WEBP');
     expect(existsSync(join(dir, 'vid00000001.mp4'))).toBe(true);
+  });
+
+  it('-P temp: the thumbnail waits in the temp folder and reaches home only with the video', async ({
+    expect,
+  }) => {
+    const dir = await workDir();
+    const r = await fake(
+      [
+        '-f',
+        'best',
+        '--write-thumbnail',
+        '-P',
+        'temp:work',
+        '-P',
+        'home:library',
+        '-o',
+        '%(channel)s/%(title)s [%(id)s].%(ext)s',
+        'https://youtu.be/vid00000001',
+      ],
+      dir,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /\[info\] Writing video thumbnail 0 to: .*work\/Home Channel\/.*\[vid00000001\]\.webp\n/,
+    );
+    const home = readdirSync(join(dir, 'library', 'Home Channel'));
+    expect(home.filter((f) => f.endsWith('.webp'))).toHaveLength(1);
+    expect(home.filter((f) => f.endsWith('.mp4'))).toHaveLength(1);
+    const leftovers = existsSync(join(dir, 'work', 'Home Channel'))
+      ? readdirSync(join(dir, 'work', 'Home Channel'))
+      : [];
+    expect(leftovers).toEqual([]);
   });
 
   it('applies -f filters and alternatives; an impossible spec is a format error', async ({ expect }) => {
