@@ -20,6 +20,7 @@ import {
 } from '../../../../components/downloads/api.ts';
 import { Button, EmptyState, ErrorState, Skeleton } from '../../../../components/states.tsx';
 import { ApiError, describeError } from '../../../../lib/api.ts';
+import { copyWithToast } from '../../../../lib/clipboard.ts';
 import { useHousehold } from '../../../../lib/household-context.ts';
 import { usePageTitle } from '../../../../lib/title.ts';
 import { showToast } from '../../../../lib/toast.tsx';
@@ -28,16 +29,6 @@ import { realtime } from '../../../../lib/ws.ts';
 type Load = { state: 'loading' } | { state: 'ready'; agents: Agent[] } | { state: 'error'; error: unknown };
 
 const field = 'w-full rounded-lg border border-line bg-canvas px-3 py-2 text-fg';
-
-async function copyText(text: string): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    // Clipboard access needs permission or a secure context; the text stays selectable on screen.
-    return false;
-  }
-}
 
 export default function AgentsPage() {
   usePageTitle(() => 'Download agents');
@@ -108,12 +99,7 @@ export default function AgentsPage() {
   };
 
   const copy = async (text: string, what: string) => {
-    const ok = await copyText(text);
-    showToast(
-      ok
-        ? { title: `${what} copied`, tone: 'success', duration: 2000 }
-        : { title: 'Could not copy', description: 'Select the text and copy it by hand.', tone: 'error' },
-    );
+    await copyWithToast(text, `${what} copied`);
   };
 
   const startRename = (a: Agent) => {

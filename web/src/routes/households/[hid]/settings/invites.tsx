@@ -5,6 +5,7 @@ import { createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'soli
 import { createConfirm } from '../../../../components/confirm-dialog.tsx';
 import { Button, EmptyState, ErrorState, Skeleton } from '../../../../components/states.tsx';
 import { ApiError, describeError } from '../../../../lib/api.ts';
+import { copyWithToast } from '../../../../lib/clipboard.ts';
 import { useHousehold } from '../../../../lib/household-context.ts';
 import {
   createInvite,
@@ -35,16 +36,6 @@ const EXPIRY_CHOICES = [
 ];
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-
-async function copyText(text: string): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    // Clipboard access needs permission or a secure context; the link stays selectable on screen.
-    return false;
-  }
-}
 
 export default function InvitesPage() {
   usePageTitle(() => 'Invites');
@@ -110,12 +101,7 @@ export default function InvitesPage() {
   };
 
   const copy = async (invite: Invite) => {
-    const ok = await copyText(inviteLink(invite));
-    showToast(
-      ok
-        ? { title: 'Link copied', tone: 'success', duration: 2000 }
-        : { title: 'Could not copy', description: 'Select the link and copy it by hand.', tone: 'error' },
-    );
+    await copyWithToast(inviteLink(invite), 'Link copied', 'the link');
   };
 
   const askRevoke = (invite: Invite) =>

@@ -19,6 +19,7 @@ import {
 import { createMemberNames } from '../../../../components/requests/names.ts';
 import { Button, EmptyState, ErrorState, Skeleton } from '../../../../components/states.tsx';
 import { ApiError, describeError } from '../../../../lib/api.ts';
+import { copyWithToast } from '../../../../lib/clipboard.ts';
 import { useHousehold } from '../../../../lib/household-context.ts';
 import { usePageTitle } from '../../../../lib/title.ts';
 import { showToast } from '../../../../lib/toast.tsx';
@@ -81,18 +82,7 @@ function LimitFields(props: { id: string; legend: string; value: Limits; onChang
 
 function CopyField(props: { label: string; value: string; secret?: boolean; testid: string }) {
   const [shown, setShown] = createSignal(!props.secret);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(props.value);
-      showToast({ title: `${props.label} copied`, tone: 'success', duration: 2000 });
-    } catch {
-      showToast({
-        title: 'Could not copy',
-        description: 'Select the text and copy it by hand.',
-        tone: 'error',
-      });
-    }
-  };
+  const copy = () => copyWithToast(props.value, `${props.label} copied`);
   const id = `copy-${props.testid}`;
   return (
     <div>
