@@ -3,10 +3,22 @@
  */
 import CircleAlert from 'lucide-solid/icons/circle-alert';
 import RefreshCw from 'lucide-solid/icons/refresh-cw';
-import { type JSX, Show } from 'solid-js';
+import { For, type JSX, Show } from 'solid-js';
 
 export function Skeleton(props: { class?: string }) {
   return <div class={`mn-skeleton ${props.class ?? ''}`} aria-hidden="true" />;
+}
+
+/** A list that is loading: `rows` placeholder rows of `rowClass` height, announced as `label`. */
+export function ListSkeleton(props: { label: string; rows: number; rowClass: string }) {
+  return (
+    <div class="space-y-2" aria-busy="true">
+      <span class="sr-only" role="status">
+        {props.label}
+      </span>
+      <For each={Array.from({ length: props.rows })}>{() => <Skeleton class={props.rowClass} />}</For>
+    </div>
+  );
 }
 
 export function ErrorState(props: {

@@ -7,7 +7,7 @@ import Monitor from 'lucide-solid/icons/monitor';
 import { createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
 import { createConfirm } from '../components/confirm-dialog.tsx';
 import { RequireSignIn } from '../components/require-sign-in.tsx';
-import { Button, EmptyState, ErrorState, Skeleton } from '../components/states.tsx';
+import { Button, EmptyState, ErrorState, ListSkeleton } from '../components/states.tsx';
 import { ApiError, describeError } from '../lib/api.ts';
 import {
   getProviders,
@@ -296,13 +296,7 @@ function Sessions() {
           />
         </Match>
         <Match when={sessions() === undefined}>
-          <div class="space-y-2" aria-busy="true">
-            <span class="sr-only" role="status">
-              Loading sessions…
-            </span>
-            <Skeleton class="h-16" />
-            <Skeleton class="h-16" />
-          </div>
+          <ListSkeleton label="Loading sessions…" rows={2} rowClass="h-16" />
         </Match>
         <Match when={sessions()}>
           {(list) => (

@@ -7,7 +7,7 @@ import { createEffect, createSignal, For, Match, on, onCleanup, Show, Switch } f
 import { appLink, getInbox, markRead, type Notification } from '../components/notifications/api.ts';
 import { inboxVersion, setUnreadCount, unreadCount } from '../components/notifications/unread-badge.tsx';
 import { RequireSignIn } from '../components/require-sign-in.tsx';
-import { Button, EmptyState, ErrorState, Skeleton } from '../components/states.tsx';
+import { Button, EmptyState, ErrorState, ListSkeleton } from '../components/states.tsx';
 import { ApiError, describeError } from '../lib/api.ts';
 import { currentHousehold, me } from '../lib/session.ts';
 import { usePageTitle } from '../lib/title.ts';
@@ -192,14 +192,7 @@ function Inbox() {
 
       <Switch>
         <Match when={load().state === 'loading'}>
-          <div class="space-y-2" aria-busy="true">
-            <span class="sr-only" role="status">
-              Loading notifications…
-            </span>
-            <Skeleton class="h-20" />
-            <Skeleton class="h-20" />
-            <Skeleton class="h-20" />
-          </div>
+          <ListSkeleton label="Loading notifications…" rows={3} rowClass="h-20" />
         </Match>
         <Match when={load().state === 'error' ? (load() as { error: unknown }) : undefined}>
           {(f) => (

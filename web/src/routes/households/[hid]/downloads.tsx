@@ -28,7 +28,7 @@ import {
 } from '../../../components/downloads/api.ts';
 import { DownloadCard, WAITING_TEXT } from '../../../components/downloads/download-card.tsx';
 import { DownloadForm } from '../../../components/downloads/download-form.tsx';
-import { Button, EmptyState, ErrorState, Skeleton } from '../../../components/states.tsx';
+import { Button, EmptyState, ErrorState, ListSkeleton, Skeleton } from '../../../components/states.tsx';
 import { ApiError, describeError } from '../../../lib/api.ts';
 import { useHousehold } from '../../../lib/household-context.ts';
 import { getMembers, type Member, memberName } from '../../../lib/identity.ts';
@@ -377,13 +377,7 @@ export default function DownloadsPage() {
 
         <Switch>
           <Match when={load().state === 'loading'}>
-            <div class="space-y-2" aria-busy="true">
-              <span class="sr-only" role="status">
-                Loading downloads…
-              </span>
-              <Skeleton class="h-24" />
-              <Skeleton class="h-24" />
-            </div>
+            <ListSkeleton label="Loading downloads…" rows={2} rowClass="h-24" />
           </Match>
           <Match when={load().state === 'error'}>
             <ErrorState

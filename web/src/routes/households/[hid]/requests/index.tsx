@@ -19,7 +19,7 @@ import { StatusBadge, statusLabel } from '../../../../components/requests/badges
 import { createDeclineDialog } from '../../../../components/requests/decline-dialog.tsx';
 import { createMemberNames } from '../../../../components/requests/names.ts';
 import { Poster } from '../../../../components/requests/poster.tsx';
-import { Button, EmptyState, ErrorState, Skeleton } from '../../../../components/states.tsx';
+import { Button, EmptyState, ErrorState, ListSkeleton } from '../../../../components/states.tsx';
 import { ApiError, describeError } from '../../../../lib/api.ts';
 import { useHousehold } from '../../../../lib/household-context.ts';
 import { me } from '../../../../lib/session.ts';
@@ -303,14 +303,7 @@ export default function RequestsPage() {
 
       <Switch>
         <Match when={load().state === 'loading'}>
-          <div class="space-y-2" aria-busy="true">
-            <span class="sr-only" role="status">
-              Loading requests…
-            </span>
-            <Skeleton class="h-24" />
-            <Skeleton class="h-24" />
-            <Skeleton class="h-24" />
-          </div>
+          <ListSkeleton label="Loading requests…" rows={3} rowClass="h-24" />
         </Match>
         <Match when={failed()}>
           {(f) => (

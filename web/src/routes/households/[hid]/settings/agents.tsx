@@ -18,7 +18,7 @@ import {
   renameAgent,
   revokeAgent,
 } from '../../../../components/downloads/api.ts';
-import { Button, EmptyState, ErrorState, Skeleton } from '../../../../components/states.tsx';
+import { Button, EmptyState, ErrorState, ListSkeleton } from '../../../../components/states.tsx';
 import { ApiError, describeError } from '../../../../lib/api.ts';
 import { copyWithToast } from '../../../../lib/clipboard.ts';
 import { useHousehold } from '../../../../lib/household-context.ts';
@@ -242,13 +242,7 @@ export default function AgentsPage() {
         </h2>
         <Switch>
           <Match when={load().state === 'loading'}>
-            <div class="space-y-2" aria-busy="true">
-              <span class="sr-only" role="status">
-                Loading agents…
-              </span>
-              <Skeleton class="h-16" />
-              <Skeleton class="h-16" />
-            </div>
+            <ListSkeleton label="Loading agents…" rows={2} rowClass="h-16" />
           </Match>
           <Match when={load().state === 'error'}>
             <ErrorState

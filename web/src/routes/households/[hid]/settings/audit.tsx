@@ -1,7 +1,7 @@
 import LoaderCircle from 'lucide-solid/icons/loader-circle';
 import ScrollText from 'lucide-solid/icons/scroll-text';
 import { createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
-import { Button, EmptyState, ErrorState, Skeleton } from '../../../../components/states.tsx';
+import { Button, EmptyState, ErrorState, ListSkeleton } from '../../../../components/states.tsx';
 import { ApiError, describeError } from '../../../../lib/api.ts';
 import { useHousehold } from '../../../../lib/household-context.ts';
 import {
@@ -101,14 +101,7 @@ export default function AuditPage() {
       </div>
       <Switch>
         <Match when={state() === 'loading'}>
-          <div class="space-y-2" aria-busy="true">
-            <span class="sr-only" role="status">
-              Loading the audit log…
-            </span>
-            <Skeleton class="h-14" />
-            <Skeleton class="h-14" />
-            <Skeleton class="h-14" />
-          </div>
+          <ListSkeleton label="Loading the audit log…" rows={3} rowClass="h-14" />
         </Match>
         <Match when={state() === 'error' && entries().length === 0}>
           <ErrorState

@@ -3,7 +3,7 @@ import LoaderCircle from 'lucide-solid/icons/loader-circle';
 import Ticket from 'lucide-solid/icons/ticket';
 import { createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
 import { createConfirm } from '../../../../components/confirm-dialog.tsx';
-import { Button, EmptyState, ErrorState, Skeleton } from '../../../../components/states.tsx';
+import { Button, EmptyState, ErrorState, ListSkeleton } from '../../../../components/states.tsx';
 import { ApiError, describeError } from '../../../../lib/api.ts';
 import { copyWithToast } from '../../../../lib/clipboard.ts';
 import { useHousehold } from '../../../../lib/household-context.ts';
@@ -223,13 +223,7 @@ export default function InvitesPage() {
         </h2>
         <Switch>
           <Match when={load().state === 'loading'}>
-            <div class="space-y-2" aria-busy="true">
-              <span class="sr-only" role="status">
-                Loading invites…
-              </span>
-              <Skeleton class="h-16" />
-              <Skeleton class="h-16" />
-            </div>
+            <ListSkeleton label="Loading invites…" rows={2} rowClass="h-16" />
           </Match>
           <Match when={failed()}>
             {(f) => (

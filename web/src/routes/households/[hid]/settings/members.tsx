@@ -4,7 +4,7 @@ import LoaderCircle from 'lucide-solid/icons/loader-circle';
 import Users from 'lucide-solid/icons/users';
 import { createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
 import { createConfirm } from '../../../../components/confirm-dialog.tsx';
-import { Button, EmptyState, ErrorState, Skeleton } from '../../../../components/states.tsx';
+import { Button, EmptyState, ErrorState, ListSkeleton } from '../../../../components/states.tsx';
 import { ApiError, describeError } from '../../../../lib/api.ts';
 import { useHousehold } from '../../../../lib/household-context.ts';
 import {
@@ -185,14 +185,7 @@ export default function MembersPage() {
 
       <Switch>
         <Match when={load().state === 'loading'}>
-          <div class="space-y-2" aria-busy="true">
-            <span class="sr-only" role="status">
-              Loading members…
-            </span>
-            <Skeleton class="h-20" />
-            <Skeleton class="h-20" />
-            <Skeleton class="h-20" />
-          </div>
+          <ListSkeleton label="Loading members…" rows={3} rowClass="h-20" />
         </Match>
         <Match when={load().state === 'error' ? (load() as { error: unknown }) : undefined}>
           {(f) => (
