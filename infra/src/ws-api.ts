@@ -17,28 +17,44 @@ export interface WsRouteHandlers {
   default: IFunction;
 }
 
+/** What tells one WebSocket API of the stack from another (the browsers' and the agents'). */
+export interface WsApiOptions {
+  /** `medianest-<stage>-<nameSuffix>` */
+  nameSuffix: string;
+  description: string;
+  stageName: string;
+  throttle: { rateLimit: number; burstLimit: number };
+}
+
+const BROWSERS: WsApiOptions = {
+  nameSuffix: 'ws',
+  description: 'MediaNest live updates ($connect authenticates with a one-time ticket)',
+  stageName: WS_STAGE_NAME,
+  throttle: { rateLimit: 200, burstLimit: 400 },
+};
+
 export class WsApi extends Construct {
   readonly api: WebSocketApi;
   readonly stage: WebSocketStage;
   /** The `@connections` ARN of this stage only. */
   readonly connectionsArn: string;
 
-  constructor(scope: Construct, id: string, config: StageConfig) {
+  constructor(scope: Construct, id: string, config: StageConfig, options: WsApiOptions = BROWSERS) {
     super(scope, id);
     this.api = new WebSocketApi(this, 'Api', {
-      apiName: `medianest-${config.stage}-ws`,
-      description: 'MediaNest live updates ($connect authenticates with a one-time ticket)',
+      apiName: `medianest-${config.stage}-${options.nameSuffix}`,
+      description: options.description,
     });
     this.stage = new WebSocketStage(this, 'Stage', {
       webSocketApi: this.api,
-      stageName: WS_STAGE_NAME,
+      stageName: options.stageName,
       autoDeploy: true,
-      throttle: { rateLimit: 200, burstLimit: 400 },
+      throttle: options.throttle,
     });
-    this.connectionsArn = connectionsArn(this, this.api.apiId, WS_STAGE_NAME);
+    this.connectionsArn = connectionsArn(this, this.api.apiId, options.stageName);
   }
 
-  /** wss:// URL browsers connect to. */
+  /** wss:// URL clients connect to. */
   get url(): string {
     return this.stage.url;
   }
