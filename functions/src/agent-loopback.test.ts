@@ -7,8 +7,7 @@
  * the HTTP Lambda handler. The agent runs the fake yt-dlp; Plex is the Plex simulator of the
  * household's saved integration. The store is DynamoDB Local (SQLite when the run skips it).
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { type RunningAgent, runAgent } from '@medianest/agent';
@@ -19,6 +18,7 @@ import { remoteKeys } from '@medianest/core/download/remote';
 import * as Integration from '@medianest/core/integration/index';
 import { seedHousehold, simulatorHttp } from '@medianest/core/integration/testing';
 import * as Session from '@medianest/core/session/index';
+import { listFiles, pollUntil } from '@medianest/core/testing/wait';
 import { type RunningPlexServer, startPlexServer } from '@medianest/simulators/plex-server/index';
 import { fakeYtDlpEnv, fakeYtDlpPath, writeCatalog } from '@medianest/simulators/yt-dlp/index';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -41,26 +41,10 @@ const dynamoEndpoint = inject('dynamoEndpoint');
 const SECTION = '5';
 const PLEX_ROOT = '/data/youtube';
 
-async function waitFor<T>(what: string, f: () => Promise<T | undefined> | T | undefined, timeoutMs = 90_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 90_000) =>
+  pollUntil(what, probe, timeoutMs);
 
-async function walk(dir: string): Promise<string[]> {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(p)));
-    else out.push(p);
-  }
-  return out.sort();
-}
+const walk = (dir: string) => listFiles(dir);
 
 describe(`the household agent through the AWS Lambda handlers (${dynamoEndpoint ? 'DynamoDB Local' : 'SQLite table'})`, () => {
   let work: string;

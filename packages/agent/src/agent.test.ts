@@ -3,13 +3,13 @@
  * yt-dlp (and the real /usr/bin/yt-dlp), the loopback media server and the Plex simulator.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as Download from '@medianest/core/download/download';
 import { as } from '@medianest/core/download/testing';
+import { listFiles, pollUntil as waitFor } from '@medianest/core/testing/wait';
 import { type RunningMediaServer, startMediaServer } from '@medianest/simulators/media-server/index';
 import { type RunningPlexServer, startPlexServer } from '@medianest/simulators/plex-server/index';
 import { fakeYtDlpEnv, fakeYtDlpPath, writeCatalog } from '@medianest/simulators/yt-dlp/index';
@@ -23,30 +23,7 @@ let media: RunningMediaServer;
 let work: string;
 let catalog: string;
 
-async function waitFor<T>(
-  what: string,
-  f: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function walk(dir: string): Promise<string[]> {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(p)));
-    else out.push(p);
-  }
-  return out.sort();
-}
+const walk = (dir: string) => listFiles(dir);
 
 /** Plex's scanner, simulated: every folder refresh makes the new files' items appear. */
 function emulateScanner(libDir: string): () => void {

@@ -6,12 +6,12 @@
  * without the old attempt's clean-up touching the new one (its temp folder, its crash record, its
  * place in the list of running jobs).
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as Download from '@medianest/core/download/download';
 import { as } from '@medianest/core/download/testing';
+import { listFiles, pollUntil } from '@medianest/core/testing/wait';
 import { fakeYtDlpEnv, fakeYtDlpPath, writeCatalog } from '@medianest/simulators/yt-dlp/index';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type RunningAgent, runAgent } from './agent.ts';
@@ -22,25 +22,10 @@ let work: string;
 let server: AgentTestServer;
 let agent: RunningAgent | undefined;
 
-async function waitFor<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000) =>
+  pollUntil(what, probe, timeoutMs, 50);
 
-async function walk(dir: string): Promise<string[]> {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    if (e.isDirectory()) out.push(...(await walk(join(dir, e.name))).map((f) => `${e.name}/${f}`));
-    else out.push(e.name);
-  }
-  return out.sort();
-}
+const walk = (dir: string) => listFiles(dir, { relative: true });
 
 beforeEach(async () => {
   work = await mkdtemp(join(tmpdir(), 'medianest-reoffer-'));

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningAgent, runAgent } from '@medianest/agent';
 import { SESSION_COOKIE } from '@medianest/api';
+import { pollUntil as waitFor } from '@medianest/core/testing/wait';
 import { type RunningMediaServer, startMediaServer } from '@medianest/simulators/media-server/index';
 import { DEMO_MACHINE_ID, defaultScenario, FRIEND_IDS } from '@medianest/simulators/scenario/index';
 import { type PlexWorld, startPlexWorld } from '@medianest/simulators/scenario/start';
@@ -30,16 +31,6 @@ let server: LocalServer;
 let work: string;
 let hid: string;
 const cookies: Record<'olivia' | 'frank', string> = { olivia: '', frank: '' };
-
-async function waitFor<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function api(
   who: 'olivia' | 'frank',

@@ -15,6 +15,7 @@ import * as Download from '@medianest/core/download/download';
 import { byteLength, MAX_FRAME_BYTES } from '@medianest/core/download/protocol';
 import { setLimits } from '@medianest/core/download/quota';
 import { as, type SeededHousehold, seedHousehold } from '@medianest/core/download/testing';
+import { pollUntil } from '@medianest/core/testing/wait';
 import { fakeYtDlpEnv, fakeYtDlpPath, writeCatalog } from '@medianest/simulators/yt-dlp/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalServer, startLocal } from './start-local.ts';
@@ -22,15 +23,8 @@ import { type LocalServer, startLocal } from './start-local.ts';
 const SECTION = '3';
 const SIZE = 1000;
 
-async function waitFor<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000) =>
+  pollUntil(what, probe, timeoutMs);
 
 describe('a 1,000-video playlist through the local /agent', () => {
   let work: string;

@@ -23,6 +23,7 @@ import { type RunningAgent, runAgent } from '@medianest/agent';
 import { SESSION_COOKIE } from '@medianest/api';
 import { createLocalSystem, loadConfig } from '@medianest/core/system/index';
 import { freePort } from '@medianest/core/testing/free-port';
+import { listFiles, pollUntil } from '@medianest/core/testing/wait';
 import { type RunningMediaServer, startMediaServer } from '@medianest/simulators/media-server/index';
 import { DEMO_MACHINE_ID, defaultScenario, FRIEND_IDS } from '@medianest/simulators/scenario/index';
 import { type PlexWorld, startPlexWorld } from '@medianest/simulators/scenario/start';
@@ -51,25 +52,10 @@ let cookies: { olivia: string; fiona: string };
 let child: Child | undefined;
 let agent: RunningAgent | undefined;
 
-async function waitFor<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000) =>
+  pollUntil(what, probe, timeoutMs, 50);
 
-async function walk(root: string): Promise<string[]> {
-  if (!existsSync(root)) return [];
-  const out: string[] = [];
-  for (const e of await readdir(root, { withFileTypes: true })) {
-    if (e.isDirectory()) out.push(...(await walk(join(root, e.name))).map((f) => `${e.name}/${f}`));
-    else out.push(e.name);
-  }
-  return out.sort();
-}
+const walk = (dir: string) => listFiles(dir, { relative: true });
 
 const isPartial = (f: string) => f.endsWith('.part') || f.endsWith('.ytdl') || /\.f\d+\./.test(f);
 

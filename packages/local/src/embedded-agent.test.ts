@@ -7,11 +7,12 @@
  * token, no second one minted) is back at boot; once an admin revokes it, it stays off.
  */
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { SESSION_COOKIE } from '@medianest/api';
 import { ConfigError, loadConfig } from '@medianest/core/system/index';
+import { listFiles, pollUntil as waitFor } from '@medianest/core/testing/wait';
 import { DEMO_MACHINE_ID, defaultScenario, FRIEND_IDS } from '@medianest/simulators/scenario/index';
 import { type PlexWorld, startPlexWorld } from '@medianest/simulators/scenario/start';
 import { fakeYtDlpEnv, fakeYtDlpPath, writeCatalog } from '@medianest/simulators/yt-dlp/index';
@@ -33,25 +34,7 @@ let hid: string;
 let stopScanner = () => {};
 const cookies: Record<'olivia' | 'fiona', string> = { olivia: '', fiona: '' };
 
-async function waitFor<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function walk(dir: string): Promise<string[]> {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    if (e.isDirectory()) out.push(...(await walk(join(dir, e.name))).map((f) => `${e.name}/${f}`));
-    else out.push(e.name);
-  }
-  return out.sort();
-}
+const walk = (dir: string) => listFiles(dir, { relative: true });
 
 /** Plex's scanner, simulated: a folder refresh makes the new files' items appear (for the collection). */
 function emulateScanner(): () => void {
